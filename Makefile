@@ -1,0 +1,43 @@
+# Renke — the two commands a newcomer needs are `make run` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+RENKE  := $(VENV)/bin/renke
+STAMP  := $(VENV)/.installed
+PYTHON ?= python3
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-sqlite lint fmt typecheck bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create the venv and install Renke with its dev tools
+
+run: $(STAMP) ## migrate the embedded SQLite database, seed the demo if empty, serve
+	$(RENKE) db upgrade
+	$(RENKE) demo --if-empty
+	$(RENKE) serve --announce
+
+test: $(STAMP) ## run the test suite (PostgreSQL and browser tests run when available)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+fmt: $(STAMP) ## format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(STAMP) ## speed and memory benchmarks (not part of make test)
+	$(PY) benchmarks/run.py
+
+clean: ## remove the venv and caches (keeps the instance database)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,1 @@
+"""The `renke` command line: one entry point for the analysis and the service."""

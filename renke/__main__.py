@@ -1,0 +1,3 @@
+from renke.cli import main
+
+main()

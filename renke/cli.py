@@ -1,0 +1,45 @@
+"""The `renke` command.
+
+Subcommands are loaded lazily, by name, so that `renke analyze`, `renke verdict` and
+`renke gaps` import neither Flask nor SQLAlchemy (SPEC §5): only the command that runs
+is imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+# name -> "module:attribute"; the service commands live beside the app they drive.
+COMMANDS: dict[str, str] = {
+    "analyze": "renke.analyze_command:analyze",
+    "verdict": "renke.verdict_command:verdict",
+    "serve": "surveyapp.cli:serve",
+    "demo": "surveyapp.cli:demo",
+    "db": "surveyapp.cli:db",
+    "user": "surveyapp.cli:user",
+    "assessments": "surveyapp.cli:assessments",
+    "links": "surveyapp.cli:links",
+    "export": "surveyapp.cli:export",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="renke")
+def main(**_: Any) -> None:
+    """Renke 认可 — 社会认可度 survey and the 优质均衡 verdict."""
