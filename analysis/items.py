@@ -1,0 +1,267 @@
+"""Judging the county-level items of 政府保障程度 (第七条) and 教育质量 (第八条).
+
+An item passes when all its sub-items pass; a plain ``N`` row with a 判定 stands for the
+whole item. A quantitative (sub-)item is decided by its 值 (the 判定 only when no 值 was
+written); 教育质量 9.k needs both its 值 (校际差异率) and its 判定 (III 级以上). 不适用 counts
+as passed and is listed as 不适用. A missing item is ``passed = None`` and blocks
+certification (SPEC §3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from analysis.county import FAIL, NOT_APPLICABLE, PASS, CountyEntry, CountyFile
+from analysis.standards import ItemSpec, Measure, Standard, format_number, unit_suffix
+
+PASSED = "达标"
+FAILED = "不达标"
+MISSING = "缺失"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A school failing a computed item (政府保障 3–5), and by how much."""
+
+    code: str
+    name: str
+    what: str
+    value: float
+    limit: float
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "what": self.what,
+            "value": self.value,
+            "limit": self.limit,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One item or sub-item: ``passed`` is true, false, or ``None`` when missing."""
+
+    id: str
+    title: str
+    passed: bool | None
+    status: str
+    value: float | str | None = None
+    note: str | None = None
+    standard: str | None = None
+    source: str = ""
+    sub: tuple[ItemResult, ...] = ()
+    failures: tuple[Failure, ...] = ()
+    detail: str | None = None
+    unit: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "passed": self.passed,
+            "status": self.status,
+            "value": self.value,
+            "note": self.note,
+            "standard": self.standard,
+            "source": self.source,
+            "sub": [sub.to_dict() for sub in self.sub],
+        }
+        if self.failures:
+            data["failures"] = [failure.to_dict() for failure in self.failures]
+        return data
+
+
+@dataclass(frozen=True)
+class AspectResult:
+    """政府保障程度 or 教育质量: all items must pass (第七条, 第八条)."""
+
+    name: str
+    passed: bool | None
+    items: tuple[ItemResult, ...]
+    reasons: tuple[str, ...] = ()
+    missing: tuple[str, ...] = field(default_factory=tuple)
+
+    def item(self, item_id: str) -> ItemResult:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+            for sub in item.sub:
+                if sub.id == item_id:
+                    return sub
+        raise KeyError(item_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"passed": self.passed, "items": [item.to_dict() for item in self.items]}
+
+
+def all_pass(results: Sequence[bool | None]) -> bool | None:
+    """False if any fails, else ``None`` if any is missing, else True."""
+    if any(result is False for result in results):
+        return False
+    if any(result is None for result in results):
+        return None
+    return True
+
+
+def _status(passed: bool | None, not_applicable: bool = False) -> str:
+    if not_applicable:
+        return NOT_APPLICABLE
+    return MISSING if passed is None else (PASSED if passed else FAILED)
+
+
+def shown_value(value: float, measure: Measure) -> str:
+    return f"{format_number(value, 4)}{unit_suffix(measure.unit)}"
+
+
+def assess_leaf(spec: ItemSpec, entry: CountyEntry | None, standard: Standard) -> ItemResult:
+    """A (sub-)item with no sub-items of its own, from its row (or ``None``)."""
+    measure = spec.measure
+    common: dict[str, Any] = {
+        "id": spec.id,
+        "title": spec.title,
+        "source": spec.source,
+        "standard": measure.describe() if measure else None,
+        "unit": measure.unit if measure else "",
+    }
+    if entry is None or (entry.value_text is None and entry.judgement is None):
+        return ItemResult(passed=None, status=MISSING, note="缺少数据", **common)
+    value: float | str | None = entry.value if entry.value is not None else entry.value_text
+    if entry.judgement == NOT_APPLICABLE:
+        return ItemResult(
+            passed=True, status=NOT_APPLICABLE, value=value, note=entry.note, **common
+        )
+    by_judgement = None if entry.judgement is None else entry.judgement == PASS
+    if measure is not None and measure.unit == "ratio":
+        by_value = None if entry.value is None else measure.holds(entry.value)
+        passed = all_pass([by_value, by_judgement])
+        problems = []
+        if by_value is False and entry.value is not None:
+            problems.append(f"校际差异率 {format_number(entry.value, 4)}，未{measure.describe()}")
+        if by_judgement is False:
+            problems.append("学业水平未达到 III 级以上")
+        if by_value is None:
+            problems.append("缺少校际差异率")
+        if by_judgement is None:
+            problems.append("缺少学业水平判定（III 级以上）")
+        return ItemResult(
+            passed=passed,
+            status=_status(passed),
+            value=value,
+            note=entry.note,
+            detail="；".join(problems) or None,
+            **common,
+        )
+    if measure is not None and entry.value is not None:
+        passed_by_value = measure.holds(entry.value, standard.tolerance)
+        detail = None
+        if not passed_by_value:
+            detail = f"{shown_value(entry.value, measure)}，未{measure.describe()}"
+        return ItemResult(
+            passed=passed_by_value,
+            status=_status(passed_by_value),
+            value=entry.value,
+            note=entry.note,
+            detail=detail,
+            **common,
+        )
+    note = entry.note
+    if measure is not None and by_judgement is not None:
+        note = "未填写值，按判定认定" + (f"；{note}" if note else "")
+    return ItemResult(
+        passed=by_judgement,
+        status=_status(by_judgement),
+        value=value,
+        note=note,
+        detail=f"判定为{FAIL}" if by_judgement is False else None,
+        **common,
+    )
+
+
+def assess_county_item(
+    spec: ItemSpec, county: CountyFile | None, category: str, standard: Standard
+) -> ItemResult:
+    """An item of 第七条 or 第八条 from the county file (items 3–5 excepted)."""
+    plain = county.entry(category, spec.id) if county else None
+    given_subs = county.subs_of(category, spec.id) if county else ()
+    if not spec.subs and not spec.open_sub:
+        return assess_leaf(spec, plain, standard)
+    sub_specs = spec.subs or tuple(
+        sub for sub in (spec.sub(entry.id) for entry in given_subs) if sub is not None
+    )
+    subs = tuple(
+        assess_leaf(sub, county.entry(category, sub.id) if county else None, standard)
+        for sub in sub_specs
+    )
+    common: dict[str, Any] = {
+        "id": spec.id,
+        "title": spec.title,
+        "source": spec.source,
+        "standard": spec.measure.describe() if spec.measure and not spec.subs else None,
+        "sub": subs,
+    }
+    if plain is not None and plain.judgement is not None:
+        # a plain N row with a 判定 stands for the whole item
+        passed = plain.judgement != FAIL
+        return ItemResult(
+            passed=passed,
+            status=_status(passed, plain.judgement == NOT_APPLICABLE),
+            value=plain.value_text,
+            note=plain.note,
+            detail=f"判定为{FAIL}" if not passed else None,
+            **common,
+        )
+    if not subs:
+        return ItemResult(
+            passed=None,
+            status=MISSING,
+            value=plain.value_text if plain else None,
+            note="缺少数据",
+            detail=f"应按{spec.sub_title}逐项填写 {spec.id}.k，或填写第 {spec.id} 项的判定"
+            if spec.open_sub
+            else None,
+            **common,
+        )
+    passed_all = all_pass([sub.passed for sub in subs])
+    not_applicable = bool(subs) and all(sub.status == NOT_APPLICABLE for sub in subs)
+    return ItemResult(
+        passed=passed_all,
+        status=_status(passed_all, not_applicable),
+        value=plain.value_text if plain else None,
+        note=plain.note if plain else None,
+        **common,
+    )
+
+
+def item_reasons(aspect: str, item: ItemResult) -> list[str]:
+    """Plain-Chinese reasons for a failing or missing item (one per failing part)."""
+    reasons: list[str] = []
+    if item.failures:
+        for failure in item.failures:
+            reasons.append(f"{aspect}第 {item.id} 项（{item.title}）未达标：{failure.text}")
+        return reasons
+    leaves = [sub for sub in item.sub if sub.passed is not True] if item.sub else []
+    if item.sub and leaves and not (item.passed is False and item.detail):
+        for sub in leaves:
+            reasons.extend(_leaf_reason(aspect, sub))
+        return reasons
+    if item.passed is not True:
+        reasons.extend(_leaf_reason(aspect, item))
+    return reasons
+
+
+def _leaf_reason(aspect: str, item: ItemResult) -> list[str]:
+    head = f"{aspect}第 {item.id} 项（{item.title}）"
+    if item.passed is None:
+        extra = f"：{item.detail}" if item.detail else ""
+        return [f"缺少{head}的数据{extra}"]
+    if item.passed is False:
+        detail = item.detail or f"判定为{FAIL}"
+        note = f"（{item.note}）" if item.note else ""
+        return [f"{head}未达标：{detail}{note}"]
+    return []
