@@ -4,6 +4,8 @@ PY     := $(VENV)/bin/python
 RENKE  := $(VENV)/bin/renke
 STAMP  := $(VENV)/.installed
 PYTHON ?= python3
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-sqlite lint fmt typecheck bench clean
@@ -22,7 +24,7 @@ install: $(STAMP) ## create the venv and install Renke with its dev tools
 run: $(STAMP) ## migrate the embedded SQLite database, seed the demo if empty, serve
 	$(RENKE) db upgrade
 	$(RENKE) demo --if-empty
-	$(RENKE) serve --announce
+	$(RENKE) serve --announce --host $(HOST) --port $(PORT)
 
 test: $(STAMP) ## run the test suite (PostgreSQL and browser tests run when available)
 	$(PY) -m pytest $(PYTEST_ARGS)

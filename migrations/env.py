@@ -1,0 +1,50 @@
+"""Alembic environment: the URL comes from the caller (surveyapp.db.upgrade)."""
+
+from alembic import context
+from sqlalchemy import pool
+
+from surveyapp import models  # noqa: F401  (registers the tables)
+from surveyapp.db import Base, make_engine
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def database_url() -> str:
+    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        from surveyapp.config import default_instance_path, settings_from_environment
+
+        url = settings_from_environment(default_instance_path())["DATABASE_URL"]
+    return str(url)
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=database_url(), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        context.configure(connection=connection, target_metadata=target_metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = make_engine(database_url(), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

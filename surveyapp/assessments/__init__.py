@@ -1,0 +1,1 @@
+"""The evaluators' side of an assessment: overview, links with QR codes, export."""

@@ -1,0 +1,138 @@
+"""Queries and exports for assessments; plain functions taking the session."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
+from surveyapp.models.questionnaire import INSTRUMENTS
+
+EXPORT_COLUMNS = [
+    "response_id",
+    "group",
+    "school",
+    "area",
+    "grade",
+    "instrument",
+    "mode",
+    "submitted_at",
+    "duration_s",
+    "valid",
+    "invalid_reason",
+    "weight",
+]
+
+
+@dataclass(frozen=True)
+class AssessmentSummary:
+    assessment: Assessment
+    responses: int
+    valid: int
+
+
+def list_assessments(
+    session: Session, county_ids: list[int] | None = None
+) -> list[AssessmentSummary]:
+    """Every assessment (or those of some counties) with its response counts."""
+    counts = (
+        select(
+            Response.assessment_id,
+            func.count().label("responses"),
+            func.count().filter(Response.valid.is_(True)).label("valid"),
+        )
+        .group_by(Response.assessment_id)
+        .subquery()
+    )
+    query = (
+        select(Assessment, counts.c.responses, counts.c.valid)
+        .outerjoin(counts, counts.c.assessment_id == Assessment.id)
+        .order_by(Assessment.year.desc(), Assessment.id)
+    )
+    if county_ids is not None:
+        query = query.where(Assessment.county_id.in_(county_ids))
+    return [
+        AssessmentSummary(assessment, responses or 0, valid or 0)
+        for assessment, responses, valid in session.execute(query)
+    ]
+
+
+def group_counts(session: Session, assessment_id: int) -> dict[str, dict[str, int]]:
+    """Valid and all responses per group."""
+    rows = session.execute(
+        select(
+            Response.respondent_group,
+            func.count(),
+            func.count().filter(Response.valid.is_(True)),
+        )
+        .where(Response.assessment_id == assessment_id)
+        .group_by(Response.respondent_group)
+    )
+    return {group: {"all": total, "valid": valid} for group, total, valid in rows}
+
+
+def links_of(session: Session, assessment_id: int) -> list[CollectionLink]:
+    return list(
+        session.scalars(
+            select(CollectionLink)
+            .where(CollectionLink.assessment_id == assessment_id)
+            .order_by(CollectionLink.instrument, CollectionLink.school_id, CollectionLink.id)
+        )
+    )
+
+
+def item_columns(session: Session, assessment_id: int) -> list[tuple[str, str]]:
+    """(item id, column header "q3 question text") over all instruments, in order."""
+    questionnaires = session.scalars(
+        select(Questionnaire).where(Questionnaire.assessment_id == assessment_id)
+    ).all()
+    order = list(INSTRUMENTS)
+    columns = []
+    for questionnaire in sorted(questionnaires, key=lambda q: order.index(q.instrument)):
+        for item in questionnaire.items:
+            columns.append((item["id"], f"{item['id']} {item['text']}"))
+    columns.sort(key=lambda column: int(column[0][1:]))
+    return columns
+
+
+def export_rows(session: Session, assessment_id: int, timezone: str) -> Iterator[list[object]]:
+    """The SPEC §3 responses table: a header row, then one row per response."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(timezone)
+    items = item_columns(session, assessment_id)
+    yield EXPORT_COLUMNS + [header for _, header in items]
+    responses = session.scalars(
+        select(Response)
+        .where(Response.assessment_id == assessment_id)
+        .order_by(Response.submitted_at, Response.id)
+        .execution_options(yield_per=2000)
+    )
+    for response in responses:
+        yield [
+            response.public_id,
+            response.respondent_group,
+            response.school_code or "",
+            response.area or "",
+            "" if response.grade is None else response.grade,
+            INSTRUMENTS[response.instrument],
+            response.mode,
+            response.submitted_at.astimezone(zone).isoformat(timespec="seconds"),
+            "" if response.duration_s is None else response.duration_s,
+            1 if response.valid else 0,
+            response.invalid_reason or "",
+            response.weight,
+        ] + [response.answers.get(item_id, "") for item_id, _ in items]
+
+
+def export_csv(session: Session, assessment_id: int, timezone: str) -> str:
+    """The export as CSV text (UTF-8 with BOM added by the caller for Excel)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows(export_rows(session, assessment_id, timezone))
+    return buffer.getvalue()

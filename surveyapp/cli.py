@@ -1,0 +1,228 @@
+"""Service commands of `renke` (SPEC §5); each builds the app and calls the services."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from surveyapp import create_app, db
+
+
+def _app():  # type: ignore[no-untyped-def]
+    return create_app()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--workers", default=None, type=int, help="gunicorn workers (default: 2 × cores, 2–4)"
+)
+@click.option("--announce", is_flag=True, help="print the addresses and the demo sign-in first")
+def serve(host: str, port: int, workers: int | None, announce: bool) -> None:
+    """Serve Renke with gunicorn."""
+    from surveyapp.serve import default_workers, lan_addresses
+    from surveyapp.serve import serve as run_server
+
+    app = _app()  # fail here, before forking, on a bad configuration
+    if announce:
+        from surveyapp.demo import DEMO_PASSWORD, DEMO_USER
+
+        shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
+        click.echo("")
+        click.echo(f"  认可 Renke 已启动： http://{shown}:{port}/")
+        click.echo(f"  评估人员登录：用户名 {DEMO_USER}  密码 {DEMO_PASSWORD}（演示账号）")
+        click.echo(
+            f"  问卷链接与二维码：登录后打开 “问卷链接与二维码”；二维码指向 {app.config['RENKE_PUBLIC_URL']}"
+        )
+        for address in lan_addresses():
+            click.echo(
+                f"  手机扫码测试：RENKE_PUBLIC_URL=http://{address}:{port} make run HOST=0.0.0.0"
+            )
+        click.echo("  健康检查： /healthz    停止： Ctrl+C")
+        click.echo("")
+    run_server(host, port, workers or default_workers())
+
+
+@click.command()
+@click.option("--if-empty", is_flag=True, help="only when the database has no assessment yet")
+@click.option("--no-responses", is_flag=True, help="links only, no synthetic responses")
+def demo(if_empty: bool, no_responses: bool) -> None:
+    """Seed the demo county 砚山县 (idempotent)."""
+    from surveyapp.demo import has_any_assessment, seed_demo
+
+    app = _app()
+    with app.app_context():
+        session = db.session()
+        if if_empty and has_any_assessment(session):
+            click.echo("数据库已有评估，跳过演示数据。")
+            return
+        assessment = seed_demo(session, responses=not no_responses)
+        session.commit()
+        click.echo(f"演示数据就绪：评估 {assessment.id}（{assessment.title}）")
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database commands."""
+
+
+@db_group.command()
+def upgrade() -> None:
+    """Apply the Alembic migrations."""
+    app = _app()
+    db.upgrade(app.config["DATABASE_URL"])
+    click.echo("数据库已是最新结构。")
+
+
+@click.group("user")
+def user_group() -> None:
+    """Accounts of evaluators and provincial staff."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["admin", "province", "evaluator"]))
+@click.option("--county", "county_name", default=None, help="the evaluator's county, e.g. 砚山县")
+@click.password_option()
+def user_add(name: str, role: str, county_name: str | None, password: str) -> None:
+    """Add a user."""
+    from surveyapp.accounts.services import AccountError, add_user
+    from surveyapp.models import County
+
+    app = _app()
+    with app.app_context():
+        session = db.session()
+        county = None
+        if county_name:
+            county = session.scalars(select(County).where(County.name == county_name)).first()
+            if county is None:
+                raise click.ClickException(f"找不到县：{county_name}")
+        try:
+            add_user(session, name, password, role, county)
+        except AccountError as error:
+            raise click.ClickException(str(error)) from error
+        session.commit()
+        click.echo(f"已添加用户 {name}（{role}）")
+
+
+@click.command()
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table")
+def assessments(output: str) -> None:
+    """List assessments: id, county, year, stage, state, responses."""
+    from surveyapp.assessments.services import list_assessments
+
+    app = _app()
+    with app.app_context():
+        now = db.utcnow()
+        rows = [
+            {
+                "id": s.assessment.id,
+                "county": s.assessment.county.name,
+                "year": s.assessment.year,
+                "stage": s.assessment.stage,
+                "state": s.assessment.state_at(now),
+                "responses": s.responses,
+                "valid": s.valid,
+            }
+            for s in list_assessments(db.session())
+        ]
+    if output == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(
+            f"{row['id']:>4}  {row['county']}  {row['year']}  {row['stage']:<10} "
+            f"{row['state']:<10} {row['valid']}/{row['responses']}"
+        )
+
+
+@click.command()
+@click.argument("assessment_id", type=int)
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--qr",
+    "qr_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="write a PNG and an SVG QR code per link into this folder",
+)
+def links(assessment_id: int, output: str, qr_dir: Path | None) -> None:
+    """List an assessment's collection links (and write their QR codes)."""
+    from surveyapp import qr
+    from surveyapp.assessments.services import links_of
+    from surveyapp.models import Assessment
+
+    app = _app()
+    with app.app_context():
+        session = db.session()
+        if session.get(Assessment, assessment_id) is None:
+            raise click.ClickException(f"找不到评估 {assessment_id}")
+        public_url = app.config["RENKE_PUBLIC_URL"]
+        rows = [
+            {
+                "id": link.id,
+                "url": qr.link_url(public_url, link.token),
+                "instrument": link.instrument,
+                "school": link.school.code if link.school else None,
+                "school_name": link.school.name if link.school else None,
+                "group": link.preset_group,
+                "label": link.label,
+            }
+            for link in links_of(session, assessment_id)
+        ]
+    if qr_dir is not None:
+        qr_dir.mkdir(parents=True, exist_ok=True)
+        with click.progressbar(rows, label="二维码", file=sys.stderr) as progress:
+            for row in progress:
+                stem = qr_dir / f"link-{row['id']}"
+                stem.with_suffix(".png").write_bytes(qr.qr_png(row["url"]))
+                stem.with_suffix(".svg").write_bytes(qr.qr_svg(row["url"]))
+    if output == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(
+            f"{row['url']}  {row['instrument']}  {row['school'] or '-'}  {row['group'] or '-'}  {row['label']}"
+        )
+
+
+@click.command()
+@click.argument("assessment_id", type=int)
+@click.option("--format", "output", type=click.Choice(["csv", "xlsx"]), default="csv")
+@click.option("-o", "target", default=None, help="output file; - for standard output")
+def export(assessment_id: int, output: str, target: str | None) -> None:
+    """Export an assessment's responses (the SPEC §3 responses table)."""
+    from surveyapp.assessments.services import export_csv, export_rows
+    from surveyapp.models import Assessment
+
+    app = _app()
+    with app.app_context():
+        session = db.session()
+        if session.get(Assessment, assessment_id) is None:
+            raise click.ClickException(f"找不到评估 {assessment_id}")
+        timezone = app.config["RENKE_TIMEZONE"]
+        if output == "csv":
+            text = export_csv(session, assessment_id, timezone)
+            if target in (None, "-"):
+                click.echo(text, nl=False)
+            else:
+                Path(target).write_text("\ufeff" + text, encoding="utf-8")
+            return
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("数据")
+        for row in export_rows(session, assessment_id, timezone):
+            sheet.append(row)
+        destination = target or f"renke-{assessment_id}-responses.xlsx"
+        if destination == "-":
+            book.save(sys.stdout.buffer)
+        else:
+            book.save(destination)
+        if destination != "-":
+            click.echo(f"已导出到 {destination}", err=True)

@@ -1,0 +1,95 @@
+"""The answer form, built from the questionnaire's questions at run time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from surveyapp.models import CollectionLink, Questionnaire
+
+REQUIRED_MESSAGE = "请选择一项"
+UNKNOWN_OPTION_MESSAGE = "请从选项中选择"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a respondent answered, mapped to the response's columns."""
+
+    group: str
+    grade: int | None
+    area: str
+    resident: bool
+    answers: dict[str, str]
+
+
+@dataclass
+class AnswerForm:
+    """The questions to show and, after a post, the answers kept and the errors."""
+
+    questions: list[dict[str, Any]]
+    answers: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors)
+
+
+def shown_questions(questionnaire: Questionnaire, link: CollectionLink) -> list[dict[str, Any]]:
+    """The questions this link shows: the identity question is skipped when preset."""
+    questions = questionnaire.questions
+    if link.preset_group:
+        questions = [q for q in questions if q["kind"] != "identity"]
+        if link.preset_group != "家长":
+            questions = [q for q in questions if q.get("only_for") != "家长"]
+    return questions
+
+
+def read_answers(
+    questionnaire: Questionnaire, link: CollectionLink, posted: Mapping[str, str]
+) -> tuple[AnswerForm, Submission | None]:
+    """Check the posted answers; every unanswered or unknown answer is an error."""
+    form = AnswerForm(questions=shown_questions(questionnaire, link))
+    for question in form.questions:
+        value = (posted.get(question["id"]) or "").strip()
+        if value and value not in question["options"]:
+            form.errors[question["id"]] = UNKNOWN_OPTION_MESSAGE
+            continue
+        if value:
+            form.answers[question["id"]] = value
+
+    group = link.preset_group or _screened(form, "identity")
+    if not group and questionnaire.instrument == "student":
+        group = "学生"
+    for question in form.questions:
+        needed = question.get("only_for") in (None, group)
+        if needed and question["id"] not in form.answers and question["id"] not in form.errors:
+            form.errors[question["id"]] = REQUIRED_MESSAGE
+    if form.has_errors or group is None:
+        return form, None
+
+    grade_question = next((q for q in form.questions if q["kind"] == "grade"), None)
+    grade = None
+    if grade_question and grade_question.get("only_for") in (None, group):
+        grade = int(_screened(form, "grade") or 0) or None
+    answers = {
+        question["id"]: form.answers[question["id"]]
+        for question in form.questions
+        if question["kind"] == "item"
+    }
+    return form, Submission(
+        group=group,
+        grade=grade,
+        area=_screened(form, "area") or "",
+        resident=_screened(form, "resident") == "是",
+        answers=answers,
+    )
+
+
+def _screened(form: AnswerForm, kind: str) -> str | None:
+    question = next((q for q in form.questions if q["kind"] == kind), None)
+    if question is None or question["id"] not in form.answers:
+        return None
+    value: str = question["values"][form.answers[question["id"]]]
+    return value

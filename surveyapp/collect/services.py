@@ -1,0 +1,173 @@
+"""The respondent's path as plain functions; they take the session and never commit."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from surveyapp import quotas
+from surveyapp.collect.forms import Submission
+from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
+from surveyapp.security import FormKey
+
+NON_RESIDENT = "非本县居民"
+TOO_FAST = "用时过短"
+DUPLICATE = "重复提交（同一设备、同一问卷）"
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    """Whether a link may show its form now, and why not."""
+
+    state: str  # open | unknown | draft | scheduled | closed | inactive | full
+    link: CollectionLink | None = None
+    assessment: Assessment | None = None
+    questionnaire: Questionnaire | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+
+def link_status(session: Session, token: str, now: datetime) -> LinkStatus:
+    """Resolve a QR token to its link and decide whether the form may be shown."""
+    link = session.scalars(
+        select(CollectionLink).where(CollectionLink.token == token)
+    ).one_or_none()
+    if link is None:
+        return LinkStatus("unknown")
+    assessment = link.assessment
+    questionnaire = session.scalars(
+        select(Questionnaire).where(
+            Questionnaire.assessment_id == assessment.id,
+            Questionnaire.instrument == link.instrument,
+        )
+    ).one_or_none()
+    if questionnaire is None:
+        return LinkStatus("unknown")
+    state = assessment.state_at(now)
+    if not link.active:
+        state = "inactive"
+    elif state == "collecting":
+        state = "full" if quota_stops_link(session, link) else "open"
+    return LinkStatus(state, link, assessment, questionnaire)
+
+
+def quota_stops_link(session: Session, link: CollectionLink) -> bool:
+    """True when the evaluator stops full groups and this link's preset group is full.
+
+    Only links that preset their group can be stopped, and only before the form is
+    shown: a respondent who has answered is never refused (SPEC §2.5).
+    """
+    assessment = link.assessment
+    if not (assessment.stop_full_groups and link.preset_group):
+        return False
+    target = quotas.group_quotas(assessment).get(link.preset_group)
+    if not target:
+        return False
+    return valid_count(session, assessment.id, link.preset_group) >= target
+
+
+def valid_count(session: Session, assessment_id: int, group: str) -> int:
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Response.assessment_id == assessment_id,
+                Response.respondent_group == group,
+                Response.valid.is_(True),
+            )
+        )
+        or 0
+    )
+
+
+def accepts_submission(status: LinkStatus, key: FormKey) -> bool:
+    """A form issued while collecting is accepted even if collection ended meanwhile."""
+    if status.assessment is None or status.link is None or not status.link.active:
+        return False
+    return status.assessment.state_at(key.issued_at) == "collecting"
+
+
+def find_by_key(session: Session, nonce: str) -> Response | None:
+    return session.scalars(select(Response).where(Response.submission_key == nonce)).one_or_none()
+
+
+def record_response(
+    session: Session,
+    *,
+    link: CollectionLink,
+    questionnaire: Questionnaire,
+    submission: Submission,
+    key: FormKey,
+    device_hash: str | None,
+    now: datetime,
+    mode: str = "自填",
+) -> Response:
+    """Store one response, once per form key; invalid ones are kept with the reason.
+
+    Validity (SPEC §2.5): a non-resident, a second response from the same device to the
+    same instrument, or a response faster than the assessment's minimum time is kept
+    but marked invalid. Straight-lining is never a reason.
+    """
+    existing = find_by_key(session, key.nonce)
+    if existing is not None:
+        return existing
+    assessment = link.assessment
+    duration = (now - key.issued_at).total_seconds()
+    reasons = []
+    if not submission.resident:
+        reasons.append(NON_RESIDENT)
+    if device_hash is not None and _device_answered(session, assessment.id, device_hash, link):
+        reasons.append(DUPLICATE)
+    if duration < assessment.min_duration_s:
+        reasons.append(TOO_FAST)
+    response = Response(
+        public_id=secrets.token_hex(8),
+        assessment_id=assessment.id,
+        link_id=link.id,
+        instrument=link.instrument,
+        respondent_group=submission.group,
+        school_code=link.school.code if link.school else None,
+        area=submission.area or None,
+        grade=submission.grade,
+        mode=mode,
+        issued_at=key.issued_at,
+        submitted_at=now,
+        duration_s=round(duration, 1),
+        device_hash=device_hash,
+        submission_key=key.nonce,
+        valid=not reasons,
+        invalid_reason="；".join(reasons) or None,
+        answers=submission.answers,
+    )
+    try:
+        with session.begin_nested():
+            session.add(response)
+            questionnaire.freeze(now)
+    except IntegrityError:
+        # The same key raced in from a double tap: the other request stored it.
+        stored = find_by_key(session, key.nonce)
+        if stored is None:
+            raise
+        return stored
+    return response
+
+
+def _device_answered(
+    session: Session, assessment_id: int, device_hash: str, link: CollectionLink
+) -> bool:
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Response.assessment_id == assessment_id,
+                Response.device_hash == device_hash,
+                Response.instrument == link.instrument,
+            )
+        )
+        or 0
+    ) > 0

@@ -1,0 +1,73 @@
+"""Structured logs (one JSON object a line) with no respondent's IP or user agent.
+
+The request log records method, route, status and time only. Gunicorn's access log is
+configured the same way in :mod:`surveyapp.serve`; docs/deployment.md gives the nginx
+``log_format`` that does likewise.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+REQUEST_LOGGER = "renke.request"
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure(level: int = logging.INFO) -> None:
+    root = logging.getLogger("renke")
+    if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel(level)
+    root.propagate = False
+
+
+def init_app(app: Flask) -> None:
+    configure()
+    app.logger.handlers.clear()
+    app.logger.parent = logging.getLogger("renke")
+    app.before_request(_start_timer)
+    app.after_request(_log_request)
+
+
+def _start_timer() -> None:
+    g.request_started = time.perf_counter()
+
+
+def _log_request(response: Response) -> Response:
+    started = g.get("request_started")
+    elapsed = (time.perf_counter() - started) * 1000 if started else None
+    # The route pattern, not the path: link tokens stay out of the logs too.
+    route = request.url_rule.rule if request.url_rule else "<unmatched>"
+    logging.getLogger(REQUEST_LOGGER).info(
+        "request",
+        extra={
+            "fields": {
+                "method": request.method,
+                "route": route,
+                "status": response.status_code,
+                "ms": None if elapsed is None else round(elapsed, 1),
+            }
+        },
+    )
+    return response

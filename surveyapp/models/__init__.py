@@ -1,0 +1,19 @@
+"""Renke's tables, one module per part of the domain."""
+
+from surveyapp.models.account import User
+from surveyapp.models.assessment import Assessment, InvalidTransition
+from surveyapp.models.county import County, School
+from surveyapp.models.link import CollectionLink
+from surveyapp.models.questionnaire import Questionnaire
+from surveyapp.models.response import Response
+
+__all__ = [
+    "Assessment",
+    "CollectionLink",
+    "County",
+    "InvalidTransition",
+    "Questionnaire",
+    "Response",
+    "School",
+    "User",
+]

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from surveyapp.db import Base, UTCDateTime, one_of, utcnow
+from surveyapp.models.county import County
+
+ROLES = {"admin": "管理员", "province": "省级", "evaluator": "评估人员"}
+
+
+class User(Base):
+    """An evaluator or provincial official. Respondents never have accounts."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (CheckConstraint(one_of("role", tuple(ROLES)), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    county: Mapped[County | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def may_see_county(self, county_id: int) -> bool:
+        """Province staff and admins see every county; an evaluator only their own."""
+        return self.role in {"admin", "province"} or self.county_id == county_id

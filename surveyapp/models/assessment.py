@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveyapp.db import Base, UTCDateTime, one_of, utcnow
+from surveyapp.models.county import County
+
+STAGES = {"county": "县级自评", "prefecture": "州市复核", "province": "省级评估"}
+STATES = ("draft", "collecting", "closed")
+STATE_LABELS = {
+    "draft": "准备中",
+    "scheduled": "未开始",
+    "collecting": "收集中",
+    "closed": "已结束",
+}
+
+
+class InvalidTransition(Exception):
+    """A lifecycle move the assessment's state does not allow."""
+
+
+class Assessment(Base):
+    """One county's assessment in one year and stage: the survey and its verdict.
+
+    The stored ``state`` is the evaluator's decision (``draft → collecting → closed``);
+    :meth:`state_at` derives what respondents see from it and the collection window,
+    with no scheduler (SPEC §6).
+    """
+
+    __tablename__ = "assessment"
+    __table_args__ = (
+        UniqueConstraint("county_id", "year", "stage"),
+        CheckConstraint(one_of("state", STATES), name="state"),
+        CheckConstraint(one_of("stage", tuple(STAGES)), name="stage"),
+        CheckConstraint("min_duration_s >= 0", name="min_duration"),
+        CheckConstraint("population IS NULL OR population > 0", name="population"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("county.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    stage: Mapped[str] = mapped_column(String(20), default="county")
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    standard: Mapped[str] = mapped_column(String(40), default="yunnan-2022")
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    min_duration_s: Mapped[int] = mapped_column(default=30)
+    # 常住人口 and its split by residence (SPEC §2.5), with source and year.
+    population: Mapped[int | None]
+    population_urban: Mapped[int | None]
+    population_town: Mapped[int | None]
+    population_rural: Mapped[int | None]
+    population_source: Mapped[str | None] = mapped_column(String(200))
+    # Optional group populations that cap a group's quota, e.g. {"人大代表": 180}.
+    group_caps: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Evaluator's choice: stop preset-group links whose group is full (SPEC §2.5).
+    stop_full_groups: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    county: Mapped[County] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Assessment {self.id} {self.year} {self.stage} {self.state}>"
+
+    @property
+    def stage_label(self) -> str:
+        return STAGES[self.stage]
+
+    def state_at(self, now: datetime) -> str:
+        """What respondents see now: draft, scheduled, collecting or closed."""
+        if self.state != "collecting":
+            return self.state
+        if self.opens_at is not None and now < self.opens_at:
+            return "scheduled"
+        if self.closes_at is not None and now >= self.closes_at:
+            return "closed"
+        return "collecting"
+
+    def open(self) -> None:
+        if self.state != "draft":
+            raise InvalidTransition(
+                f"只有准备中的评估可以开始收集（当前：{STATE_LABELS[self.state]}）"
+            )
+        self.state = "collecting"
+
+    def close(self) -> None:
+        if self.state != "collecting":
+            raise InvalidTransition(f"只有收集中的评估可以结束（当前：{STATE_LABELS[self.state]}）")
+        self.state = "closed"
+
+    def reopen(self) -> None:
+        if self.state != "closed":
+            raise InvalidTransition(
+                f"只有已结束的评估可以重新开放（当前：{STATE_LABELS[self.state]}）"
+            )
+        self.state = "collecting"

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveyapp.db import Base, one_of
+
+SCHOOL_KINDS = ("小学", "初中", "九年一贯制", "十二年一贯制", "完全中学", "教学点", "特殊教育学校")
+AREA_KINDS = ("城区", "镇区", "乡村")
+
+
+class County(Base):
+    """A county-level unit (县、不设区的市、市辖区) under assessment."""
+
+    __tablename__ = "county"
+    __table_args__ = (UniqueConstraint("province", "prefecture", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province: Mapped[str] = mapped_column(String(40))
+    prefecture: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(60))
+
+    schools: Mapped[list[School]] = relationship(
+        back_populates="county", order_by="School.code", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<County {self.prefecture}{self.name}>"
+
+
+class School(Base):
+    """A school of the county, as the collection links and quotas know it."""
+
+    __tablename__ = "school"
+    __table_args__ = (
+        UniqueConstraint("county_id", "code"),
+        CheckConstraint(one_of("kind", SCHOOL_KINDS), name="kind"),
+        CheckConstraint(one_of("area", AREA_KINDS), name="area"),
+        CheckConstraint("primary_students >= 0 AND junior_students >= 0", name="students"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("county.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    area: Mapped[str] = mapped_column(String(10))
+    primary_students: Mapped[int] = mapped_column(default=0)
+    junior_students: Mapped[int] = mapped_column(default=0)
+
+    county: Mapped[County] = relationship(back_populates="schools")
+
+    @property
+    def has_students_from_grade_3(self) -> bool:
+        return self.primary_students > 0 or self.junior_students > 0
+
+    def __repr__(self) -> str:
+        return f"<School {self.code} {self.name}>"

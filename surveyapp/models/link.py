@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveyapp.db import Base, UTCDateTime, one_of, utcnow
+from surveyapp.models.assessment import Assessment
+from surveyapp.models.county import School
+from surveyapp.models.questionnaire import INSTRUMENTS
+
+GROUPS = ("学生", "家长", "教师", "校长", "人大代表", "政协委员", "其他群众")
+GROUPS_BY_INSTRUMENT = {
+    "social": ("家长", "人大代表", "政协委员", "其他群众"),
+    "staff": ("校长", "教师"),
+    "student": ("学生",),
+}
+
+
+def new_token() -> str:
+    """An unguessable link token (96 random bits), short enough for a QR code."""
+    return secrets.token_urlsafe(12)
+
+
+class CollectionLink(Base):
+    """A QR link: one instrument, optionally one school and one preset group."""
+
+    __tablename__ = "collection_link"
+    __table_args__ = (
+        CheckConstraint(one_of("instrument", tuple(INSTRUMENTS)), name="instrument"),
+        CheckConstraint("preset_group IS NULL OR " + one_of("preset_group", GROUPS), name="group"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment.id", ondelete="CASCADE"), index=True
+    )
+    token: Mapped[str] = mapped_column(String(40), unique=True, default=new_token)
+    instrument: Mapped[str] = mapped_column(String(20))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id", ondelete="SET NULL"))
+    preset_group: Mapped[str | None] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship()
+    school: Mapped[School | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<CollectionLink {self.id} {self.instrument} {self.preset_group or ''}>"
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The groups a respondent of this link may belong to."""
+        if self.preset_group:
+            return (self.preset_group,)
+        return GROUPS_BY_INSTRUMENT[self.instrument]

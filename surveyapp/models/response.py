@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from surveyapp.db import Base, UTCDateTime, one_of
+from surveyapp.models.link import GROUPS
+from surveyapp.models.questionnaire import INSTRUMENTS
+
+MODES = ("自填", "代填", "纸质")
+AREAS = ("城区", "镇区", "乡村")
+
+
+class Response(Base):
+    """One questionnaire as submitted. Anonymous: no name, phone, IP or user agent.
+
+    Invalid responses are kept with their ``invalid_reason`` and left out of the
+    analysis (SPEC §2.5). ``submission_key`` is the nonce of the signed form key, unique,
+    so a double tap or a retry stores one response.
+    """
+
+    __tablename__ = "response"
+    __table_args__ = (
+        CheckConstraint(one_of("respondent_group", GROUPS), name="group"),
+        CheckConstraint(one_of("instrument", tuple(INSTRUMENTS)), name="instrument"),
+        CheckConstraint(one_of("mode", MODES), name="mode"),
+        CheckConstraint("area IS NULL OR " + one_of("area", AREAS), name="area"),
+        CheckConstraint("grade IS NULL OR (grade >= 1 AND grade <= 9)", name="grade"),
+        CheckConstraint("weight >= 0", name="weight"),
+        CheckConstraint("valid OR invalid_reason IS NOT NULL", name="reason"),
+        Index("ix_response_device", "assessment_id", "device_hash", "instrument"),
+        Index("ix_response_counts", "assessment_id", "valid", "respondent_group"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(24), unique=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collection_link.id", ondelete="SET NULL")
+    )
+    instrument: Mapped[str] = mapped_column(String(20))
+    respondent_group: Mapped[str] = mapped_column(String(20))
+    school_code: Mapped[str | None] = mapped_column(String(40))
+    area: Mapped[str | None] = mapped_column(String(10))
+    grade: Mapped[int | None]
+    mode: Mapped[str] = mapped_column(String(10), default="自填")
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_s: Mapped[float | None]
+    device_hash: Mapped[str | None] = mapped_column(String(64))
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    valid: Mapped[bool] = mapped_column(default=True)
+    invalid_reason: Mapped[str | None] = mapped_column(String(200))
+    weight: Mapped[float] = mapped_column(default=1.0)
+    answers: Mapped[dict[str, str]] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<Response {self.public_id} {self.respondent_group} valid={self.valid}>"

@@ -1,0 +1,1 @@
+"""The built-in questionnaires (SPEC §2.5), as data."""

@@ -1,0 +1,474 @@
+"""The respondent's path through the Flask test client, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from surveyapp.collect import views
+from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
+from surveyapp.questionnaires.builtin import BUILTIN
+
+KEY = re.compile(r'name="key" value="([^"]+)"')
+
+
+class Clock:
+    """Controls the time the respondent pages see."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(views, "utcnow", clock)
+    return clock
+
+
+def full_answers(instrument: str, **overrides: str) -> dict[str, str]:
+    """A complete, valid answer set: the first option of every question."""
+    answers = {}
+    for question in BUILTIN[instrument]["questions"]:
+        answers[question["id"]] = question["options"][0]
+    answers.update(overrides)
+    return answers
+
+
+def open_form(client: FlaskClient, link: CollectionLink) -> str:
+    page = client.get(f"/s/{link.token}")
+    assert page.status_code == 200
+    match = KEY.search(page.get_data(as_text=True))
+    assert match, "the form carries a signed key"
+    return match.group(1)
+
+
+def submit(client: FlaskClient, link: CollectionLink, key: str, answers: dict[str, str]):
+    return client.post(f"/s/{link.token}", data={"key": key, **answers})
+
+
+def stored(session: Session, assessment: Assessment) -> list[Response]:
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(Response).where(Response.assessment_id == assessment.id).order_by(Response.id)
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("instrument", "preset", "answers", "group", "grade"),
+    [
+        ("social", None, {"identity": "学生家长", "grade": "4年级"}, "家长", 4),
+        ("social", None, {"identity": "人大代表", "grade": ""}, "人大代表", None),
+        ("social", "政协委员", {}, "政协委员", None),
+        ("staff", None, {"identity": "校长（含副校长）"}, "校长", None),
+        ("staff", None, {"identity": "教师"}, "教师", None),
+        ("student", None, {"grade": "初二（8年级）"}, "学生", 8),
+    ],
+)
+def test_each_instrument_is_answered_and_counted(
+    client, session, make_link, clock, instrument, preset, answers, group, grade
+):
+    link = make_link(instrument=instrument, preset_group=preset, school=None)
+    key = open_form(client, link)
+    clock.advance(95)
+    body = full_answers(instrument, area="农村（村里）", **answers)
+    if preset:
+        body.pop("identity")
+    response = submit(client, link, key, body)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/s/{link.token}/done")
+    thanks = client.get(response.headers["Location"])
+    assert "提交成功" in thanks.get_data(as_text=True)
+
+    [saved] = stored(session, link.assessment)
+    assert saved.respondent_group == group
+    assert saved.grade == grade
+    assert saved.area == "乡村"
+    assert saved.valid and saved.invalid_reason is None
+    assert saved.instrument == instrument
+    assert saved.duration_s == pytest.approx(95, abs=1)
+    items = [q["id"] for q in BUILTIN[instrument]["questions"] if q["kind"] == "item"]
+    assert sorted(saved.answers) == sorted(items)
+    assert set(saved.answers.values()) == {"满意"}
+
+
+def test_preset_group_link_hides_the_identity_question(client, make_link):
+    link = make_link(instrument="social", preset_group="人大代表")
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert "您的身份是" not in page
+    assert "您的孩子读几年级" not in page
+
+
+def test_school_link_records_the_school(client, session, make_assessment, make_link, clock):
+    assessment = make_assessment()
+    school = assessment.county.schools[0]
+    link = make_link(assessment=assessment, instrument="student", school=school)
+    key = open_form(client, link)
+    clock.advance(60)
+    submit(client, link, key, full_answers("student"))
+    [saved] = stored(session, assessment)
+    assert saved.school_code == school.code
+
+
+def test_missing_answers_come_back_with_errors_and_kept_answers(client, session, make_link, clock):
+    link = make_link(instrument="social")
+    key = open_form(client, link)
+    clock.advance(60)
+    body = full_answers("social", identity="学生家长", q3="一般")
+    del body["q5"]
+    del body["grade"]
+    response = submit(client, link, key, body)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert page.count('role="alert">请选择一项') == 2
+    assert 'id="f-q5"' in page and 'class="card q bad" id="f-q5"' in page
+    assert 'name="q3" value="一般" checked' in page
+    assert 'name="identity" value="学生家长" checked' in page
+    assert stored(session, link.assessment) == []
+
+
+def test_grade_is_not_required_from_non_parents(client, session, make_link, clock):
+    link = make_link(instrument="social")
+    key = open_form(client, link)
+    clock.advance(60)
+    body = full_answers("social", identity="其他群众")
+    del body["grade"]
+    assert submit(client, link, key, body).status_code == 303
+    [saved] = stored(session, link.assessment)
+    assert saved.grade is None
+
+
+def test_an_answer_outside_the_options_is_refused(client, session, make_link, clock):
+    link = make_link(instrument="student")
+    key = open_form(client, link)
+    clock.advance(60)
+    response = submit(client, link, key, full_answers("student", q17="<script>"))
+    assert response.status_code == 422
+    assert "请从选项中选择" in response.get_data(as_text=True)
+    assert stored(session, link.assessment) == []
+
+
+def test_double_submit_stores_one_response(client, session, make_link, clock):
+    link = make_link(instrument="student")
+    key = open_form(client, link)
+    clock.advance(60)
+    first = submit(client, link, key, full_answers("student"))
+    second = submit(client, link, key, full_answers("student"))
+    assert first.status_code == second.status_code == 303
+    assert len(stored(session, link.assessment)) == 1
+
+
+def test_same_device_same_instrument_is_kept_but_invalid(
+    client, session, make_assessment, make_link, clock
+):
+    assessment = make_assessment()
+    link = make_link(assessment=assessment, instrument="social")
+    other = make_link(assessment=assessment, instrument="student")
+    for _ in range(2):
+        key = open_form(client, link)
+        clock.advance(60)
+        submit(client, link, key, full_answers("social", identity="学生家长", grade="2年级"))
+    # A child on the family phone answers the student questionnaire: not a duplicate.
+    key = open_form(client, other)
+    clock.advance(60)
+    submit(client, other, key, full_answers("student"))
+    first, duplicate, child = stored(session, assessment)
+    assert first.valid
+    assert not duplicate.valid and "重复提交" in duplicate.invalid_reason
+    assert child.valid
+    assert first.device_hash == duplicate.device_hash == child.device_hash
+
+
+def test_another_device_is_not_a_duplicate(app, session, make_link, clock):
+    link = make_link(instrument="social")
+    for _ in range(2):
+        device = app.test_client()
+        key = open_form(device, link)
+        clock.advance(60)
+        submit(device, link, key, full_answers("social", identity="其他群众"))
+    assert [r.valid for r in stored(session, link.assessment)] == [True, True]
+
+
+def test_device_hash_is_salted_per_assessment(client, session, make_assessment, make_link, clock):
+    first = make_link(assessment=make_assessment(), instrument="student")
+    second = make_link(assessment=make_assessment(year=2030), instrument="student")
+    for link in (first, second):
+        key = open_form(client, link)
+        clock.advance(60)
+        submit(client, link, key, full_answers("student"))
+    [a] = stored(session, first.assessment)
+    [b] = stored(session, second.assessment)
+    assert a.device_hash and b.device_hash and a.device_hash != b.device_hash
+    assert client.get_cookie("rk_device").value not in (a.device_hash, b.device_hash)
+
+
+def test_too_fast_is_kept_but_invalid(client, session, make_link, clock):
+    link = make_link(instrument="student")
+    key = open_form(client, link)
+    clock.advance(12)  # the assessment's minimum is 30 s
+    submit(client, link, key, full_answers("student"))
+    [saved] = stored(session, link.assessment)
+    assert not saved.valid and saved.invalid_reason == "用时过短"
+    assert saved.duration_s == pytest.approx(12, abs=0.5)
+
+
+def test_non_resident_is_kept_but_invalid(client, session, make_link, clock):
+    link = make_link(instrument="staff")
+    key = open_form(client, link)
+    clock.advance(60)
+    submit(client, link, key, full_answers("staff", resident="否"))
+    [saved] = stored(session, link.assessment)
+    assert not saved.valid and saved.invalid_reason == "非本县居民"
+
+
+def test_straight_lining_is_not_a_reason(client, session, make_link, clock):
+    link = make_link(instrument="student")
+    key = open_form(client, link)
+    clock.advance(45)
+    submit(client, link, key, full_answers("student"))  # all 满意
+    [saved] = stored(session, link.assessment)
+    assert saved.valid
+
+
+def test_expired_form_key_keeps_the_answers(client, session, make_link, clock):
+    link = make_link(instrument="social")
+    key = open_form(client, link)
+    clock.advance(25 * 3600)  # the key lives 24 hours
+    body = full_answers("social", identity="其他群众", q2="不满意")
+    response = client.post(f"/s/{link.token}", data={"key": key, **body})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "已为您保留答案" in page
+    assert 'name="q2" value="不满意" checked' in page
+    fresh = KEY.search(page).group(1)
+    assert fresh != key
+    assert stored(session, link.assessment) == []
+    clock.advance(60)
+    assert client.post(f"/s/{link.token}", data={"key": fresh, **body}).status_code == 303
+    assert len(stored(session, link.assessment)) == 1
+
+
+@pytest.mark.parametrize("key", ["", "forged", "x" * 5000])
+def test_forged_or_missing_key_keeps_the_answers(client, session, make_link, key):
+    link = make_link(instrument="student")
+    response = client.post(f"/s/{link.token}", data={"key": key, **full_answers("student")})
+    assert response.status_code == 409
+    assert "已为您保留答案" in response.get_data(as_text=True)
+    assert stored(session, link.assessment) == []
+
+
+def test_key_of_another_link_is_refused(client, session, make_assessment, make_link, clock):
+    assessment = make_assessment()
+    first = make_link(assessment=assessment, instrument="student")
+    second = make_link(assessment=assessment, instrument="student")
+    key = open_form(client, first)
+    clock.advance(60)
+    response = submit(client, second, key, full_answers("student"))
+    assert response.status_code == 409
+    assert stored(session, assessment) == []
+
+
+def test_unknown_link(client):
+    response = client.get("/s/no-such-link")
+    assert response.status_code == 404
+    assert "链接无效" in response.get_data(as_text=True)
+    assert client.post("/s/no-such-link", data={"key": "x"}).status_code == 404
+
+
+def test_not_yet_open(client, make_assessment, make_link):
+    assessment = make_assessment(opens_at=datetime.now(UTC) + timedelta(days=2))
+    link = make_link(assessment=assessment)
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert "调查尚未开始" in page and "将于" in page and 'name="key"' not in page
+
+
+def test_draft_assessment_shows_no_form(client, make_assessment, make_link):
+    link = make_link(assessment=make_assessment(state="draft"))
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert "调查尚未开始" in page and 'name="key"' not in page
+
+
+@pytest.mark.parametrize("how", ["window", "evaluator"])
+def test_closed(client, make_assessment, make_link, how):
+    if how == "window":
+        assessment = make_assessment(closes_at=datetime.now(UTC) - timedelta(minutes=1))
+    else:
+        assessment = make_assessment(state="closed")
+    link = make_link(assessment=assessment)
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert "调查已结束" in page and 'name="key"' not in page
+
+
+def test_inactive_link(client, make_link):
+    link = make_link(active=False)
+    response = client.get(f"/s/{link.token}")
+    assert response.status_code == 410
+    assert "链接已停用" in response.get_data(as_text=True)
+
+
+def test_a_form_opened_before_closing_is_still_accepted(
+    client, session, make_assessment, make_link, clock
+):
+    assessment = make_assessment(closes_at=clock.now + timedelta(seconds=30))
+    link = make_link(assessment=assessment, instrument="student")
+    key = open_form(client, link)
+    clock.advance(120)  # the window closed while the respondent was answering
+    assert client.get(f"/s/{link.token}").status_code == 200  # status page for newcomers
+    assert "调查已结束" in client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert submit(client, link, key, full_answers("student")).status_code == 303
+    [saved] = stored(session, assessment)
+    assert saved.valid
+
+
+def test_full_preset_group_stops_new_forms_only(
+    client, session, make_assessment, make_link, clock, monkeypatch
+):
+    from surveyapp import quotas
+
+    assessment = make_assessment(stop_full_groups=True)
+    link = make_link(assessment=assessment, preset_group="人大代表")
+    monkeypatch.setattr(quotas, "group_quotas", lambda _assessment: {"人大代表": 1})
+    key = open_form(client, link)  # before the group fills
+    other = open_form(client.application.test_client(), link)
+    clock.advance(60)
+    assert submit(client, link, key, full_answers("social")).status_code == 303
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert "名额已满" in page
+    # The respondent who already had the form is never refused.
+    late = client.application.test_client()
+    late.set_cookie("rk_device", "another-device")
+    assert submit(late, link, other, full_answers("social")).status_code == 303
+    assert len(stored(session, assessment)) == 2
+
+
+def test_full_group_without_the_evaluators_choice_keeps_collecting(
+    client, make_assessment, make_link, monkeypatch
+):
+    from surveyapp import quotas
+
+    assessment = make_assessment(stop_full_groups=False)
+    link = make_link(assessment=assessment, preset_group="人大代表")
+    monkeypatch.setattr(quotas, "group_quotas", lambda _assessment: {"人大代表": 0})
+    assert 'name="key"' in client.get(f"/s/{link.token}").get_data(as_text=True)
+
+
+def test_first_response_freezes_the_questionnaire(client, session, make_link, clock):
+    link = make_link(instrument="student")
+    questionnaire = session.scalars(
+        select(Questionnaire).where(
+            Questionnaire.assessment_id == link.assessment_id, Questionnaire.instrument == "student"
+        )
+    ).one()
+    assert questionnaire.frozen_at is None
+    key = open_form(client, link)
+    clock.advance(60)
+    submit(client, link, key, full_answers("student"))
+    session.refresh(questionnaire)
+    assert questionnaire.frozen_at is not None
+
+
+def test_pages_are_gzipped_and_light(client, make_link):
+    link = make_link(instrument="social")
+    response = client.get(f"/s/{link.token}", headers={"Accept-Encoding": "gzip, deflate"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    body = response.get_data()
+    html = gzip.decompress(body).decode()
+    assert "提交问卷" in html
+    assert len(body) < 8_000, len(body)
+    assert "http://" not in html.replace("http://www.w3.org", "")  # nothing third-party
+    assert "<script" not in html
+
+
+def test_form_works_without_cookies_or_javascript(app, session, make_link, clock):
+    # A browser that refuses cookies still submits; there is just no device hash.
+    link = make_link(instrument="student")
+    client = app.test_client(use_cookies=False)
+    key = open_form(client, link)
+    clock.advance(60)
+    assert submit(client, link, key, full_answers("student")).status_code == 303
+    [saved] = stored(session, link.assessment)
+    assert saved.valid and saved.device_hash is None
+
+
+def test_no_ip_or_user_agent_is_stored_or_logged(client, session, make_link, clock, caplog):
+    link = make_link(instrument="student")
+    headers = {
+        "User-Agent": "Mozilla/5.0 MicroMessenger/8.0 UNIQUE-AGENT",
+        "X-Forwarded-For": "203.0.113.77",
+    }
+    caplog.set_level("INFO")
+    page = client.get(
+        f"/s/{link.token}", headers=headers, environ_base={"REMOTE_ADDR": "198.51.100.23"}
+    )
+    key = KEY.search(page.get_data(as_text=True)).group(1)
+    clock.advance(60)
+    client.post(
+        f"/s/{link.token}",
+        data={"key": key, **full_answers("student")},
+        headers=headers,
+        environ_base={"REMOTE_ADDR": "198.51.100.23"},
+    )
+    logged = caplog.text
+    for secret in ("UNIQUE-AGENT", "203.0.113.77", "198.51.100.23", link.token):
+        assert secret not in logged
+    [saved] = stored(session, link.assessment)
+    row = " ".join(str(getattr(saved, column.key)) for column in Response.__table__.columns)
+    for secret in ("UNIQUE-AGENT", "203.0.113.77", "198.51.100.23"):
+        assert secret not in row
+
+
+def test_concurrent_double_tap_is_one_response(session, make_link, clock, app):
+    """Two requests with one key, the second arriving after the first stored."""
+    from surveyapp.collect.forms import Submission
+    from surveyapp.collect.services import record_response
+    from surveyapp.security import FormKey
+
+    link = make_link(instrument="student")
+    questionnaire = session.scalars(
+        select(Questionnaire).where(
+            Questionnaire.assessment_id == link.assessment_id, Questionnaire.instrument == "student"
+        )
+    ).one()
+    key = FormKey(nonce="same-nonce", issued_at=clock.now - timedelta(seconds=90))
+    submission = Submission(
+        group="学生", grade=5, area="城区", resident=True, answers={"q17": "满意"}
+    )
+    first = record_response(
+        session,
+        link=link,
+        questionnaire=questionnaire,
+        submission=submission,
+        key=key,
+        device_hash=None,
+        now=clock.now,
+    )
+    second = record_response(
+        session,
+        link=link,
+        questionnaire=questionnaire,
+        submission=submission,
+        key=key,
+        device_hash=None,
+        now=clock.now,
+    )
+    assert first is second
+    count = session.scalar(
+        select(func.count())
+        .select_from(Response)
+        .where(Response.assessment_id == link.assessment_id)
+    )
+    assert count == 1
