@@ -1,0 +1,110 @@
+"""Who may open what: a matrix over roles and pages."""
+
+from __future__ import annotations
+
+import pytest
+
+PAGES = ["/", "/a/{id}", "/a/{id}/links", "/a/{id}/export.csv", "/a/{id}/links/{link}/qr.png"]
+
+
+@pytest.fixture
+def world(make_assessment, make_link, make_user, make_county):
+    home = make_county(name="本县")
+    elsewhere = make_county(name="外县")
+    assessment = make_assessment(county=home)
+    link = make_link(assessment=assessment)
+    users = {
+        "admin": make_user("admin", role="admin"),
+        "province": make_user("province", role="province"),
+        "own_evaluator": make_user("own", role="evaluator", county=home),
+        "other_evaluator": make_user("other", role="evaluator", county=elsewhere),
+    }
+    return assessment, link, users
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", 302),
+        ("admin", 200),
+        ("province", 200),
+        ("own_evaluator", 200),
+        ("other_evaluator", 403),
+    ],
+)
+def test_access_matrix(client, login, world, page, who, expected):
+    assessment, link, users = world
+    if who != "anonymous":
+        login(users[who])
+    url = page.format(id=assessment.id, link=link.id)
+    response = client.get(url)
+    if page == "/" and who == "other_evaluator":
+        expected = 200  # their own (empty) list
+    assert response.status_code == expected, (url, who)
+    if expected == 302:
+        assert "/login" in response.headers["Location"]
+
+
+def test_evaluator_list_shows_only_their_county(client, login, world):
+    assessment, _, users = world
+    login(users["other_evaluator"])
+    assert assessment.title not in client.get("/").get_data(as_text=True)
+    client.post("/logout", data={})  # no CSRF token: refused, still signed in
+    login(users["own_evaluator"])
+    assert assessment.title in client.get("/").get_data(as_text=True) or "本县" in client.get("/").get_data(as_text=True)
+
+
+def test_wrong_password_is_refused(client, make_user):
+    user = make_user("someone", role="province")
+    client.get("/login")
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    response = client.post("/login", data={"username": user.username, "password": "wrong", "csrf_token": token})
+    assert response.status_code == 200
+    assert "用户名或密码不正确" in response.get_data(as_text=True)
+
+
+def test_login_without_csrf_token_is_refused(client, make_user):
+    user = make_user("someone", role="province")
+    response = client.post("/login", data={"username": user.username, "password": "correct horse"})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("target", ["https://evil.example.com/", "//evil.example.com/x", "/a/1"])
+def test_login_redirects_only_within_the_site(client, make_user, target):
+    user = make_user("someone", role="province")
+    client.get("/login")
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    response = client.post(
+        f"/login?next={target}",
+        data={"username": user.username, "password": "correct horse", "csrf_token": token},
+    )
+    location = response.headers["Location"]
+    assert "evil.example.com" not in location
+    if target == "/a/1":
+        assert location.endswith("/a/1")
+
+
+def test_logout(client, login, make_user):
+    user = make_user("someone", role="province")
+    login(user)
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_unknown_assessment_is_404(client, login, make_user):
+    login(make_user("someone", role="admin"))
+    assert client.get("/a/999999").status_code == 404
+    assert client.get("/a/999999/links/1/qr.png").status_code == 404
+
+
+def test_qr_of_a_link_of_another_assessment_is_404(client, login, make_user, make_assessment, make_link):
+    login(make_user("someone", role="admin"))
+    first = make_assessment()
+    other_link = make_link(assessment=make_assessment())
+    assert client.get(f"/a/{first.id}/links/{other_link.id}/qr.png").status_code == 404
+    assert client.get(f"/a/{first.id}/links/{other_link.id}/qr.gif").status_code == 404

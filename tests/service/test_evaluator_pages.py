@@ -1,0 +1,69 @@
+"""The evaluators' pages: overview with counts and quotas, links, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.service.test_respondent_path import KEY, full_answers
+
+
+def answer(client, link, monkeypatch_clock=None, **overrides):
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    key = KEY.search(page).group(1)
+    return client.post(f"/s/{link.token}", data={"key": key, **full_answers(link.instrument, **overrides)})
+
+
+def test_detail_counts_valid_and_all(app, client, login, make_user, make_assessment, make_link):
+    assessment = make_assessment(min_duration_s=0)
+    link = make_link(assessment=assessment, instrument="student")
+    respondent = app.test_client()
+    answer(respondent, link)
+    answer(respondent, link)  # same device: kept, invalid
+    login(make_user("boss", role="admin"))
+    page = client.get(f"/a/{assessment.id}").get_data(as_text=True)
+    assert "<td>学生</td>" in page
+    row = page.split("<td>学生</td>", 1)[1].split("</tr>", 1)[0]
+    cells = [cell.split(">")[-1] for cell in row.split("</td>")[:3]]
+    assert cells[1:] == ["1", "2"]
+
+
+def test_links_page_shows_qr_and_public_url(client, login, make_user, make_assessment, make_link):
+    assessment = make_assessment()
+    link = make_link(assessment=assessment, instrument="social", preset_group="人大代表")
+    login(make_user("boss", role="admin"))
+    page = client.get(f"/a/{assessment.id}/links").get_data(as_text=True)
+    assert f"https://renke.example.cn/s/{link.token}" in page
+    assert f"/a/{assessment.id}/links/{link.id}/qr.svg" in page
+    svg = client.get(f"/a/{assessment.id}/links/{link.id}/qr.svg")
+    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.get_data()
+
+
+def test_export_is_the_responses_table(app, client, login, make_user, make_assessment, make_link):
+    assessment = make_assessment(min_duration_s=0)
+    school = assessment.county.schools[0]
+    link = make_link(assessment=assessment, instrument="student", school=school)
+    answer(app.test_client(), link, grade="5年级", q18="一般")
+    login(make_user("boss", role="admin"))
+    response = client.get(f"/a/{assessment.id}/export.csv")
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["group"] == "学生" and row["school"] == school.code and row["grade"] == "5"
+    assert row["valid"] == "1" and row["weight"] == "1.0" and row["instrument"] == "学生卷"
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    q18 = next(h for h in header if h.startswith("q18 "))
+    assert row[q18] == "一般"
+    assert row[next(h for h in header if h.startswith("q1 "))] == ""  # other instrument: blank
+    assert header[:12] == [
+        "response_id", "group", "school", "area", "grade", "instrument", "mode",
+        "submitted_at", "duration_s", "valid", "invalid_reason", "weight",
+    ]
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}

@@ -1,0 +1,74 @@
+"""Lifecycle rules on the models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from surveyapp.models import Assessment, InvalidTransition, Questionnaire
+from surveyapp.models.questionnaire import QuestionnaireFrozen
+
+NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+
+
+def test_assessment_lifecycle_moves():
+    assessment = Assessment(state="draft")
+    with pytest.raises(InvalidTransition):
+        assessment.close()
+    assessment.open()
+    assert assessment.state == "collecting"
+    with pytest.raises(InvalidTransition):
+        assessment.open()
+    assessment.close()
+    assert assessment.state == "closed"
+    with pytest.raises(InvalidTransition):
+        assessment.close()
+    assessment.reopen()
+    assert assessment.state == "collecting"
+
+
+@pytest.mark.parametrize(
+    ("state", "opens", "closes", "seen"),
+    [
+        ("draft", None, None, "draft"),
+        ("collecting", None, None, "collecting"),
+        ("collecting", NOW + timedelta(hours=1), None, "scheduled"),
+        ("collecting", NOW - timedelta(hours=1), NOW + timedelta(hours=1), "collecting"),
+        ("collecting", NOW - timedelta(days=2), NOW, "closed"),  # closing instant is closed
+        ("closed", NOW - timedelta(days=2), NOW + timedelta(days=2), "closed"),
+    ],
+)
+def test_state_is_derived_from_the_window(state, opens, closes, seen):
+    assessment = Assessment(state=state, opens_at=opens, closes_at=closes)
+    assert assessment.state_at(NOW) == seen
+
+
+def test_questionnaire_freezes_once():
+    questionnaire = Questionnaire(instrument="social", questions=[])
+    questionnaire.replace_questions([{"id": "q1", "kind": "item", "text": "x", "options": ["满意"]}])
+    questionnaire.freeze(NOW)
+    questionnaire.freeze(NOW + timedelta(days=1))
+    assert questionnaire.frozen_at == NOW
+    with pytest.raises(QuestionnaireFrozen):
+        questionnaire.replace_questions([])
+
+
+def test_times_are_stored_as_utc_and_come_back_aware(session, make_assessment):
+    from zoneinfo import ZoneInfo
+
+    beijing = datetime(2026, 12, 1, 23, 59, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assessment = make_assessment(closes_at=beijing)
+    session.commit()
+    session.expire_all()
+    loaded = session.get(Assessment, assessment.id)
+    assert loaded.closes_at == beijing
+    assert loaded.closes_at.tzinfo is not None
+    assert loaded.closes_at.utcoffset() == timedelta(0)
+
+
+def test_naive_datetimes_are_refused(session, make_assessment):
+    from sqlalchemy.exc import StatementError
+
+    with pytest.raises(StatementError):
+        make_assessment(closes_at=datetime(2026, 12, 1))

@@ -1,0 +1,33 @@
+"""Imports flow one way: surveyapp → analysis. `analysis` and the analysis commands
+never import Flask, SQLAlchemy or surveyapp (STYLE.md, SPEC §5)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = ("flask", "sqlalchemy", "surveyapp", "werkzeug", "alembic")
+
+
+def modules_loaded_by(code: str) -> set[str]:
+    probe = code + "\nimport sys\nprint('\\n'.join(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return set(result.stdout.split())
+
+
+def test_analysis_package_imports_no_web_stack():
+    modules = {path.stem for path in (ROOT / "analysis").glob("*.py") if path.stem != "__init__"}
+    code = "\n".join(f"import analysis.{name}" for name in sorted(modules))
+    loaded = modules_loaded_by(code)
+    assert not {m for m in loaded if m.split(".")[0] in FORBIDDEN}
+
+
+def test_analysis_sources_do_not_mention_the_web_stack():
+    for path in (ROOT / "analysis").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        for name in FORBIDDEN:
+            assert f"import {name}" not in source and f"from {name}" not in source, path
