@@ -1,0 +1,111 @@
+"""The verdict as text, for ``renke verdict --format table`` (and any plain-text report)."""
+
+from __future__ import annotations
+
+from analysis.items import AspectResult, ItemResult
+from analysis.resources import SPECIAL_NOTE
+from analysis.standards import SECTION_LABELS, SECTIONS
+from analysis.verdict import CERTAINTY_WORDS, Verdict, format_percent
+
+
+def _mark(passed: bool | None) -> str:
+    return {True: "达标", False: "未达标", None: "缺少数据"}[passed]
+
+
+def _value(item: ItemResult) -> str:
+    if item.value is None or item.value == "":
+        return ""
+    if isinstance(item.value, float):
+        number = f"{item.value:g}"
+        return number + ("%" if item.unit == "%" else "")
+    return str(item.value)
+
+
+def _aspect_lines(title: str, aspect: AspectResult) -> list[str]:
+    lines = [f"{title}：{_mark(aspect.passed)}"]
+    for item in aspect.items:
+        status = item.status
+        value = (
+            "" if item.failures or (item.note or "").startswith("由学校数据计算") else _value(item)
+        )
+        extra = f"  {value}" if value else ""
+        note = f"  （{item.note}）" if item.note else ""
+        lines.append(f"  {item.id:<5} {status:<4} {item.title}{extra}{note}")
+        for sub in item.sub:
+            sub_value = _value(sub)
+            sub_extra = f"  {sub_value}" if sub_value else ""
+            sub_note = f"  （{sub.note}）" if sub.note else ""
+            lines.append(f"    {sub.id:<6} {sub.status:<4} {sub.title}{sub_extra}{sub_note}")
+    return lines
+
+
+def verdict_table(verdict: Verdict) -> str:
+    """A plain-text report of the verdict: conclusion, reasons, then each aspect."""
+    standard = verdict.standard
+    lines = [
+        f"结论：{'认定通过' if verdict.certified else '不予认定'}（标准 {standard.id}）",
+        "评估资格：" + {True: "具备", False: "不具备", None: "待定（缺少数据）"}[verdict.eligible],
+        "",
+    ]
+    if verdict.reasons:
+        lines.append(f"原因（{len(verdict.reasons)} 条）：")
+        lines.extend(f"  {n}. {reason}" for n, reason in enumerate(verdict.reasons, start=1))
+        lines.append("")
+    resource = verdict.resource
+    failing = [r for r in resource.units if not r.passed]
+    lines.append(
+        f"资源配置：{_mark(resource.passed)}（{len(resource.units)} 个学校单位，"
+        f"{len(failing)} 个未达标；不计入 {len(resource.excluded)} 所）"
+    )
+    lines.append("  差异系数（按学生数加权）")
+    for section in SECTIONS:
+        for indicator in standard.indicators:
+            cv = resource.cv_of(section, indicator.key)
+            shown = cv.display or "—"
+            relation = "" if cv.cv is None else ("≤" if cv.passed else ">") + f" {cv.threshold:.2f}"
+            note = f"  （{cv.note}）" if cv.note else ""
+            lines.append(
+                f"    {SECTION_LABELS[section]} {indicator.name:<24} {shown:>7} {relation:<7}"
+                f" {_mark(cv.passed)}{note}"
+            )
+    special = [r for r in resource.units if r.special]
+    for result in special:
+        for key, case in result.special.items():
+            lines.append(
+                f"  {result.unit.label}{standard.indicator(key).name} {case.value:g}"
+                f"（{SPECIAL_NOTE}：{case.note}）"
+            )
+    lines.append("")
+    lines.extend(_aspect_lines("政府保障程度", verdict.government))
+    lines.append("")
+    lines.extend(_aspect_lines("教育质量", verdict.quality))
+    lines.append("")
+    approval = verdict.approval
+    if approval.approval is None:
+        lines.append("社会认可度：缺少数据")
+    else:
+        interval = ""
+        if approval.ci is not None:
+            low, high = approval.ci
+            interval = (
+                f"，区间 {format_percent(low, approval.threshold)}"
+                f"–{format_percent(high, approval.threshold)}"
+            )
+        certainty = (
+            f"；{CERTAINTY_WORDS.get(approval.certainty, approval.certainty)}"
+            if approval.certainty
+            else ""
+        )
+        lines.append(
+            f"社会认可度：{format_percent(approval.approval, approval.threshold)}"
+            f"{interval}{certainty} — {_mark(approval.met)}"
+        )
+    present = [v for v in verdict.vetoes if v.present]
+    missing = [v for v in verdict.vetoes if v.present is None]
+    veto_line = "否决事项：" + (
+        "、".join(v.title for v in present) if present else ("无" if not missing else "")
+    )
+    if missing:
+        veto_line += ("；" if present else "") + f"缺少 {len(missing)} 项判定"
+    lines.append(veto_line)
+    return "\n".join(lines)

@@ -1,0 +1,229 @@
+"""`renke verdict`: the certification verdict with every reason (SPEC §5).
+
+Exit codes: 0 certified, 1 not certified, 2 input refused (every problem on standard
+error, nothing on standard output). Imports neither Flask nor SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from analysis.tables import InputRefused, Problem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OWN_OPTIONS = (
+    "schools",
+    "county",
+    "responses",
+    "approval",
+    "analysis",
+    "standard",
+    "output_format",
+)
+
+
+def _fallback_approval_options(func: F) -> F:
+    """The analyze options of SPEC §5, used while ``renke.analyze_command`` is absent."""
+    options = [
+        click.option(
+            "--scheme", default="top2", show_default=True, help="top2 或计分方案 TOML 文件"
+        ),
+        click.option("--items", default=None, help="只计这些题目，如 q1,q3"),
+        click.option(
+            "--overall",
+            type=click.Choice(["pooled", "policy"]),
+            default="pooled",
+            show_default=True,
+        ),
+        click.option("--weights", default=None, help="群体权重，如 家长=0.5,学生=0.1（policy）"),
+        click.option("--cluster", type=click.Choice(["school"]), default=None),
+        click.option(
+            "--ci",
+            type=click.Choice(["korn-graubard", "wilson", "logit", "wald"]),
+            default="korn-graubard",
+            show_default=True,
+        ),
+        click.option("--level", type=float, default=0.95, show_default=True),
+        click.option("--threshold", type=float, default=0.85, show_default=True),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _approval_options(func: F) -> F:
+    try:
+        from renke.analyze_command import approval_options
+    except ImportError:
+        return _fallback_approval_options(func)
+    decorated: F = approval_options(func)
+    return decorated
+
+
+def _has_param(func: Callable[..., Any], name: str) -> bool:
+    return any(param.name == name for param in getattr(func, "__click_params__", []))
+
+
+def _format_option(func: F) -> F:
+    if _has_param(func, "output_format") or _has_param(func, "format"):
+        return func
+    decorated: F = click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+    )(func)
+    return decorated
+
+
+@click.command("verdict")
+@click.option(
+    "--schools",
+    "schools",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="学校数据（CSV 或 XLSX）",
+)
+@click.option(
+    "--county",
+    "county",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="县级数据（CSV 或 XLSX）",
+)
+@click.option(
+    "--responses",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="问卷回答导出（同 renke analyze），可加 analyze 的选项",
+)
+@click.option("--approval", default=None, help="社会认可度，如 0.91")
+@click.option(
+    "--analysis",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="renke analyze --format json 的输出",
+)
+@click.option(
+    "--standard", default="yunnan-2022", show_default=True, help="标准名称或标准 TOML 文件"
+)
+@_approval_options
+@_format_option
+def verdict(**options: Any) -> None:
+    """认定结论：是否通过县域义务教育优质均衡发展评估，以及全部原因。"""
+    ctx = click.get_current_context()
+    output_format = options.pop("output_format", None) or options.pop("format", "table")
+    own = {key: options.pop(key, None) for key in OWN_OPTIONS}
+    sources = [key for key in ("responses", "approval", "analysis") if own[key] is not None]
+    if len(sources) > 1:
+        raise click.UsageError("--responses、--approval、--analysis 只能选一个")
+    try:
+        result = _run(own, options)
+    except InputRefused as refused:
+        click.echo(refused.describe(), err=True)
+        ctx.exit(2)
+    except _Refusals as refusals:
+        for refused in refusals.refusals:
+            click.echo(refused.describe(), err=True)
+        ctx.exit(2)
+    for warning in result.warnings:
+        click.echo(f"警告：{warning}", err=True)
+    if output_format == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        from analysis.verdict_text import verdict_table
+
+        click.echo(verdict_table(result))
+    ctx.exit(0 if result.certified else 1)
+
+
+class _Refusals(Exception):
+    def __init__(self, refusals: list[InputRefused]) -> None:
+        self.refusals = refusals
+        super().__init__("\n".join(r.describe() for r in refusals))
+
+
+def _run(own: Mapping[str, Any], analyze_options: dict[str, Any]) -> Any:
+    from analysis.county import read_county
+    from analysis.schools import read_schools
+    from analysis.standards import load_standard
+    from analysis.verdict import approval_from_analysis, approval_from_value, compute_verdict
+
+    standard = load_standard(own["standard"])
+    refusals: list[InputRefused] = []
+    schools = county = approval = None
+    try:
+        schools = read_schools(own["schools"], standard=standard)
+    except InputRefused as refused:
+        refusals.append(refused)
+    if own["county"] is not None:
+        try:
+            county = read_county(own["county"], standard=standard)
+        except InputRefused as refused:
+            refusals.append(refused)
+    threshold = standard.approval.threshold
+    try:
+        if own["approval"] is not None:
+            approval = approval_from_value(own["approval"], threshold=threshold)
+        elif own["analysis"] is not None:
+            approval = approval_from_analysis(own["analysis"], threshold=threshold)
+        elif own["responses"] is not None:
+            approval = _approval_from_responses(own["responses"], analyze_options, threshold)
+    except InputRefused as refused:
+        refusals.append(refused)
+    if refusals or schools is None:
+        raise _Refusals(refusals)
+    return compute_verdict(schools, county, approval, standard=standard)
+
+
+def _approval_from_responses(path: Path, options: dict[str, Any], threshold: float) -> Any:
+    """Estimate the approval from responses with the analyze options (lazy imports)."""
+    from analysis.verdict import approval_from_analysis, approval_from_report
+
+    try:
+        from renke.analyze_command import approval_from_options
+    except ImportError:
+        report = _analyze_directly(path, options)
+    else:
+        report = approval_from_options(path, **options)
+    if isinstance(report, Mapping):
+        return approval_from_analysis(report, threshold=threshold)
+    return approval_from_report(report, threshold=threshold)
+
+
+def _analyze_directly(path: Path, options: dict[str, Any]) -> Any:
+    from analysis.approval import analyze_responses
+
+    items = options.get("items")
+    weights_text = options.get("weights")
+    weights: dict[str, float] | None = None
+    if weights_text:
+        weights = {}
+        for part in str(weights_text).replace("，", ",").split(","):
+            group, _, value = part.partition("=")
+            try:
+                weights[group.strip()] = float(value)
+            except ValueError:
+                raise InputRefused(
+                    [Problem(None, "--weights", f"“{part}”应为 群体=权重")]
+                ) from None
+    return analyze_responses(
+        path,
+        scheme=options.get("scheme") or "top2",
+        items=[i.strip() for i in str(items).split(",") if i.strip()] if items else None,
+        overall=options.get("overall") or "pooled",
+        weights=weights,
+        cluster=options.get("cluster"),
+        ci=options.get("ci") or "korn-graubard",
+        level=float(options.get("level") or 0.95),
+        threshold=float(options.get("threshold") or 0.85),
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(verdict())
