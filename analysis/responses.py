@@ -187,11 +187,13 @@ def parse_number_labels(labels: Sequence[str]) -> tuple[FloatArray, list[int]]:
 
     Returns the values (NaN where unreadable) and the positions that are unreadable.
     """
-    values = np.asarray(pd.to_numeric(pd.Series(labels, dtype=object), errors="coerce"), float)
+    numbers = pd.to_numeric(pd.Series(labels, dtype=object), errors="coerce")
+    values = np.array(numbers, dtype=np.float64)  # a writable copy
     bad: list[int] = []
     for position in np.flatnonzero(np.isnan(values)).tolist():
+        text = clean_number_text(labels[position])
         try:
-            values[position] = float(clean_number_text(labels[position]))
+            values[position] = float(text)
         except ValueError:
             bad.append(position)
     return values, bad
