@@ -1,0 +1,91 @@
+"""The service commands of `renke`, each against a fresh SQLite database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from renke.cli import main
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """A migrated, seeded instance shared by the read-only command tests."""
+    instance = tmp_path_factory.mktemp("instance")
+    env = {
+        "RENKE_INSTANCE": str(instance),
+        "DATABASE_URL": f"sqlite:///{instance / 'renke.sqlite3'}",
+        "RENKE_PUBLIC_URL": "https://survey.example.cn",
+        "SECRET_KEY": "cli-test-secret",
+    }
+    runner = CliRunner(env=env)
+    for args in (["db", "upgrade"], ["demo", "--if-empty"]):
+        result = runner.invoke(main, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    return runner
+
+
+def test_demo_is_idempotent(seeded):
+    again = seeded.invoke(main, ["demo"], catch_exceptions=False)
+    assert again.exit_code == 0
+    skipped = seeded.invoke(main, ["demo", "--if-empty"], catch_exceptions=False)
+    assert "跳过" in skipped.output
+    listed = json.loads(seeded.invoke(main, ["assessments", "--format", "json"]).output)
+    assert len(listed) == 1
+
+
+def test_assessments_json(seeded):
+    [row] = json.loads(seeded.invoke(main, ["assessments", "--format", "json"]).output)
+    assert row["county"] == "砚山县" and row["stage"] == "county" and row["state"] == "collecting"
+    assert 1100 <= row["responses"] <= 1300 and row["valid"] < row["responses"]
+
+
+def test_links_json_and_qr_files(seeded, tmp_path):
+    result = seeded.invoke(main, ["links", "1", "--format", "json", "--qr", str(tmp_path / "qr")])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {row["instrument"] for row in rows} == {"social", "staff", "student"}
+    assert all(row["url"].startswith("https://survey.example.cn/s/") for row in rows)
+    staff = [row for row in rows if row["instrument"] == "staff"]
+    assert staff and all(row["school"] is None for row in staff)  # county-level by default
+    assert len(list((tmp_path / "qr").glob("*.png"))) == len(rows)
+    assert len(list((tmp_path / "qr").glob("*.svg"))) == len(rows)
+
+
+def test_links_of_unknown_assessment(seeded):
+    result = seeded.invoke(main, ["links", "999"])
+    assert result.exit_code == 1 and "找不到评估" in result.output
+
+
+def test_export_csv_to_stdout(seeded):
+    result = seeded.invoke(main, ["export", "1", "--format", "csv", "-o", "-"])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert 1100 <= len(rows) <= 1300
+    assert {row["group"] for row in rows} == {"学生", "家长", "教师", "校长", "人大代表", "政协委员", "其他群众"}
+    assert {row["valid"] for row in rows} == {"0", "1"}
+
+
+def test_export_xlsx_file(seeded, tmp_path):
+    target = tmp_path / "out.xlsx"
+    result = seeded.invoke(main, ["export", "1", "--format", "xlsx", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(target, read_only=True)["数据"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("response_id", "group") and len(rows) > 1000
+
+
+def test_user_add(seeded):
+    result = seeded.invoke(
+        main, ["user", "add", "wang", "--role", "evaluator", "--county", "砚山县", "--password", "pw-123456"]
+    )
+    assert result.exit_code == 0, result.output
+    duplicate = seeded.invoke(main, ["user", "add", "wang", "--role", "province", "--password", "x"])
+    assert duplicate.exit_code == 1 and "已存在" in duplicate.output
+    no_county = seeded.invoke(main, ["user", "add", "li", "--role", "evaluator", "--password", "x"])
+    assert no_county.exit_code == 1 and "必须指定所属县" in no_county.output
