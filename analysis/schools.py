@@ -522,7 +522,10 @@ def _check_school(
         if school.figures.get(key) is None and (row, key) not in bad_cells:
             found.append(Problem(row, column.header, "不能为空" + (f"（{why}）" if why else "")))
 
+    forbidden = _FORBIDDEN_SECTIONS.get(school.school_type, ())
     for section in school.sections:
+        if f"{section}_students" in forbidden:
+            continue
         label = SECTION_LABELS[section]
         for kind in ("teachers_qualified", "teachers_backbone", "teachers_pe_art", "max_class"):
             require(f"{section}_{kind}", f"该校有{label}在校生")
