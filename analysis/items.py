@@ -142,7 +142,7 @@ def assess_leaf(spec: ItemSpec, entry: CountyEntry | None, standard: Standard) -
         passed = all_pass([by_value, by_judgement])
         problems = []
         if by_value is False and entry.value is not None:
-            problems.append(f"校际差异率 {format_number(entry.value, 4)}，未{measure.describe()}")
+            problems.append(f"校际差异率 {format_number(entry.value, 4)}，标准为{measure.describe()}")
         if by_judgement is False:
             problems.append("学业水平未达到 III 级以上")
         if by_value is None:
@@ -161,7 +161,7 @@ def assess_leaf(spec: ItemSpec, entry: CountyEntry | None, standard: Standard) -
         passed_by_value = measure.holds(entry.value, standard.tolerance)
         detail = None
         if not passed_by_value:
-            detail = f"{shown_value(entry.value, measure)}，未{measure.describe()}"
+            detail = f"{shown_value(entry.value, measure)}，标准为{measure.describe()}"
         return ItemResult(
             passed=passed_by_value,
             status=_status(passed_by_value),
