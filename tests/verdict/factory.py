@@ -19,10 +19,24 @@ from analysis.schools import COLUMNS
 HEADERS = [column.header for column in COLUMNS]
 
 # per 100 students (teachers, rooms) or per student (areas, equipment), comfortably above
-PRIMARY = {"qualified": 6.0, "backbone": 1.6, "pe_art": 1.4, "teaching": 6.0, "sports": 10.0,
-           "equipment": 2600.0, "multimedia": 3.0}
-JUNIOR = {"qualified": 7.5, "backbone": 1.25, "pe_art": 1.125, "teaching": 7.5, "sports": 12.5,
-          "equipment": 3000.0, "multimedia": 3.0}
+PRIMARY = {
+    "qualified": 6.0,
+    "backbone": 1.6,
+    "pe_art": 1.4,
+    "teaching": 6.0,
+    "sports": 10.0,
+    "equipment": 2600.0,
+    "multimedia": 3.0,
+}
+JUNIOR = {
+    "qualified": 7.5,
+    "backbone": 1.25,
+    "pe_art": 1.125,
+    "teaching": 7.5,
+    "sports": 12.5,
+    "equipment": 3000.0,
+    "multimedia": 3.0,
+}
 
 
 def school(
@@ -86,8 +100,9 @@ def school(
     return row
 
 
-def to_csv(rows: Iterable[Mapping[str, Any]], headers: list[str] | None = None,
-           encoding: str = "utf-8") -> bytes:
+def to_csv(
+    rows: Iterable[Mapping[str, Any]], headers: list[str] | None = None, encoding: str = "utf-8"
+) -> bytes:
     rows = list(rows)
     headers = headers or list(rows[0].keys())
     buffer = io.StringIO()
@@ -113,16 +128,35 @@ def to_xlsx(rows: Iterable[Mapping[str, Any]], headers: list[str] | None = None)
 
 
 GOVERNMENT_ROWS = [
-    ("1", "", "达标"), ("2", "", "达标"), ("6", "", "达标"), ("7", "7,200", ""),
-    ("8.1", "", "达标"), ("8.2", "", "达标"), ("9", "100%", "达标"), ("10", "", "达标"),
-    ("11.1", "12.5%", ""), ("11.2", "25", "达标"), ("12", "100", ""), ("13.1", "100%", ""),
-    ("13.2", "96.4%", "达标"), ("14.1", "52%", ""), ("14.2", "", "达标"), ("15.1", "", "达标"),
+    ("1", "", "达标"),
+    ("2", "", "达标"),
+    ("6", "", "达标"),
+    ("7", "7,200", ""),
+    ("8.1", "", "达标"),
+    ("8.2", "", "达标"),
+    ("9", "100%", "达标"),
+    ("10", "", "达标"),
+    ("11.1", "12.5%", ""),
+    ("11.2", "25", "达标"),
+    ("12", "100", ""),
+    ("13.1", "100%", ""),
+    ("13.2", "96.4%", "达标"),
+    ("14.1", "52%", ""),
+    ("14.2", "", "达标"),
+    ("15.1", "", "达标"),
     ("15.2", "91.3%", "达标"),
 ]
 QUALITY_ROWS = [
-    ("1", "97.2%", "达标"), ("2", "96%", ""), ("3", "", "达标"), ("4", "6.1%", ""),
-    ("5", "", "达标"), ("6", "", "达标"), ("7", "", "达标"), ("8", "", "达标"),
-    ("9.1", "0.11", "达标"), ("9.2", "0.13", "达标"),
+    ("1", "97.2%", "达标"),
+    ("2", "96%", ""),
+    ("3", "", "达标"),
+    ("4", "6.1%", ""),
+    ("5", "", "达标"),
+    ("6", "", "达标"),
+    ("7", "", "达标"),
+    ("8", "", "达标"),
+    ("9.1", "0.11", "达标"),
+    ("9.2", "0.13", "达标"),
 ]
 
 
@@ -145,8 +179,10 @@ def county_rows(
         ("基本情况", "年度监测", "", monitoring, ""),
     ]
     rows += [("政府保障", i, v, j, "") for i, v, j in GOVERNMENT_ROWS]
-    rows += [("教育质量", i, v, j, "数学" if i == "9.1" else ("语文" if i == "9.2" else ""))
-             for i, v, j in QUALITY_ROWS]
+    rows += [
+        ("教育质量", i, v, j, "数学" if i == "9.1" else ("语文" if i == "9.2" else ""))
+        for i, v, j in QUALITY_ROWS
+    ]
     rows += [("否决", str(k), "", "否", "") for k in range(1, 7)]
     result = []
     for category, item, value, judgement, note in rows:
@@ -156,11 +192,17 @@ def county_rows(
             if new is None:
                 continue
             value, judgement, note = new
-        result.append({"类别": category, "编号": item, "值": value, "判定": judgement, "说明": note})
+        result.append(
+            {"类别": category, "编号": item, "值": value, "判定": judgement, "说明": note}
+        )
     for (category, item), new in replace.items():
         if new is not None:
             value, judgement, note = new
-            result.append({"类别": category, "编号": item, "值": value, "判定": judgement, "说明": note})
+            result.append(
+                {"类别": category, "编号": item, "值": value, "判定": judgement, "说明": note}
+            )
     for category, item, value, judgement, note in extra:
-        result.append({"类别": category, "编号": item, "值": value, "判定": judgement, "说明": note})
+        result.append(
+            {"类别": category, "编号": item, "值": value, "判定": judgement, "说明": note}
+        )
     return result

@@ -241,7 +241,10 @@ def test_every_reason_is_listed_when_many_fail() -> None:
     rows = SCHOOL_CASES["school"][0](SCHOOL_CASES["class_size"][0](schools_rows()))
     verdict = verdict_of(
         rows,
-        county={"basic_year": 2021, "replace": {("否决", "1"): ("", "是", ""), ("政府保障", "8.2"): None}},
+        county={
+            "basic_year": 2021,
+            "replace": {("否决", "1"): ("", "是", ""), ("政府保障", "8.2"): None},
+        },
         approval=0.8,
     )
     assert verdict.reasons == (
@@ -256,7 +259,16 @@ def test_every_reason_is_listed_when_many_fail() -> None:
 
 def test_json_shape() -> None:
     data = verdict_of(county={"replace": {("政府保障", "8.2"): None}}).to_dict()
-    assert {"certified", "eligible", "reasons", "resource", "government", "quality", "approval", "vetoes"} <= set(data)
+    assert {
+        "certified",
+        "eligible",
+        "reasons",
+        "resource",
+        "government",
+        "quality",
+        "approval",
+        "vetoes",
+    } <= set(data)
     assert set(data["resource"]) >= {"passed", "cv", "schools"}
     assert set(data["resource"]["cv"]) == {"primary", "junior"}
     cv = data["resource"]["cv"]["primary"]["equipment_value"]
@@ -276,4 +288,9 @@ def test_json_shape() -> None:
         "threshold": 0.85,
         "source": "--approval",
     }
-    assert data["vetoes"][0] == {"id": "1", "title": "存在以考试方式招生", "present": False, "note": None}
+    assert data["vetoes"][0] == {
+        "id": "1",
+        "title": "存在以考试方式招生",
+        "present": False,
+        "note": None,
+    }

@@ -22,7 +22,11 @@ def test_schools_excel_habits_csv_and_xlsx() -> None:
     row["小学在校生数"] = "５００"  # full-width digits
     row["教学仪器设备值"] = "1,300,000"  # thousands separators
     row["学校类型"] = "小学 "  # trailing space
-    for data in (to_csv([row], HEADERS), to_xlsx([row], HEADERS), to_csv([row], HEADERS, "gb18030")):
+    for data in (
+        to_csv([row], HEADERS),
+        to_xlsx([row], HEADERS),
+        to_csv([row], HEADERS, "gb18030"),
+    ):
         (parsed,) = read_schools(data).schools
         assert parsed.primary_students == 500
         assert parsed.figure("equipment_value") == 1_300_000
@@ -91,7 +95,9 @@ def test_schools_plausibility_warnings() -> None:
 
 def test_excluded_schools_need_no_figures() -> None:
     special = {h: "" for h in HEADERS}
-    special.update({"学校代码": "9", "学校名称": "特校", "学校类型": "特殊教育学校", "小学在校生数": 40})
+    special.update(
+        {"学校代码": "9", "学校名称": "特校", "学校类型": "特殊教育学校", "小学在校生数": 40}
+    )
     schools = read_schools(to_csv([school("1", "甲小学"), special], HEADERS)).schools
     assert len(schools) == 2
 
@@ -162,7 +168,12 @@ def test_county_total_row_and_missing_columns() -> None:
 
 def test_county_ids_as_officials_write_them() -> None:
     county = read_county(
-        to_csv(county_rows(replace={("政府保障", "8.1"): None}, extra=[("政府保障", "第８.１项", "", "达标", "")]))
+        to_csv(
+            county_rows(
+                replace={("政府保障", "8.1"): None},
+                extra=[("政府保障", "第８.１项", "", "达标", "")],
+            )
+        )
     )
     assert county.entry("政府保障", "8.1") is not None
 

@@ -141,7 +141,10 @@ def test_cv_zero_mean_fails_and_missing_section_passes() -> None:
     junior = result.cv_of("junior", "equipment_value")
     assert junior.cv is None and junior.passed is True and junior.note == NO_SECTION_NOTE
     assert result.passed is False
-    assert "小学每百名学生拥有县级以上骨干教师数差异系数无法计算（均值为 0，无法计算差异系数），视为未达标" in result.reasons
+    assert (
+        "小学每百名学生拥有县级以上骨干教师数差异系数无法计算（均值为 0，无法计算差异系数），视为未达标"
+        in result.reasons
+    )
 
 
 def _values(section: str = "junior", **changes: float) -> dict[str, float]:
@@ -180,9 +183,19 @@ def test_85_percent_computed_from_counts() -> None:
 
 def test_reason_wording() -> None:
     unit = Unit(
-        code="J1", name="平远镇中学", section="junior", school_type="初中", row=2, students=1000,
-        teachers_qualified=60, teachers_backbone=15, teachers_pe_art=10, teaching_space=6000,
-        sports_space=8100, equipment_value=2_600_000, multimedia_rooms=30,
+        code="J1",
+        name="平远镇中学",
+        section="junior",
+        school_type="初中",
+        row=2,
+        students=1000,
+        teachers_qualified=60,
+        teachers_backbone=15,
+        teachers_pe_art=10,
+        teaching_space=6000,
+        sports_space=8100,
+        equipment_value=2_600_000,
+        multimedia_rooms=30,
     )
     result = assess_resources([unit], STANDARD)
     assert unit_reason(result.units[0], STANDARD) == (
@@ -203,7 +216,9 @@ def _read(*rows: dict[str, object], standard_name: str = "yunnan-2022"):  # type
 def test_split_166_and_210_sharing_23226() -> None:
     # 166 小学生 : 210 初中生 weigh 166 : 231 (1 : 1.1), so 23226 splits as
     # 23226·166/397 = 9711.63 and 23226·231/397 = 13514.37 (SPEC: 9711.6 : 13514.4)
-    (row,) = _read(school("N1", "九年一贯制学校", "九年一贯制", primary=166, junior=210, 教学仪器设备值=23226))
+    (row,) = _read(
+        school("N1", "九年一贯制学校", "九年一贯制", primary=166, junior=210, 教学仪器设备值=23226)
+    )
     shares = facility_shares(row, STANDARD)
     assert round(23226 * shares["primary"], 1) == 9711.6
     assert round(23226 * shares["junior"], 1) == 13514.4
@@ -216,7 +231,15 @@ def test_split_166_and_210_sharing_23226() -> None:
 
 def test_twelve_year_and_complete_middle_school_splits() -> None:
     rows = _read(
-        school("T", "十二年", "十二年一贯制", primary=100, junior=100, senior=100, 体育运动场馆面积=3420),
+        school(
+            "T",
+            "十二年",
+            "十二年一贯制",
+            primary=100,
+            junior=100,
+            senior=100,
+            体育运动场馆面积=3420,
+        ),
         school("C", "完中", "完全中学", junior=100, senior=100, 体育运动场馆面积=2200),
     )
     units = build_units(rows, STANDARD).units
@@ -290,7 +313,9 @@ def test_special_case_is_used_and_shown() -> None:
     unit = _unit("A", "junior", students=100, sports_space=800.0)
     plain = assess_resources([unit], STANDARD)
     assert plain.units[0].passed is False
-    case = SpecialCase("A", "junior", "sports_space", 10.5, "租用 10 分钟步行范围内的县体育场", "租用协议.pdf")
+    case = SpecialCase(
+        "A", "junior", "sports_space", 10.5, "租用 10 分钟步行范围内的县体育场", "租用协议.pdf"
+    )
     result = assess_resources([unit], STANDARD, special_cases=[case])
     assert result.units[0].passed is True
     assert result.units[0].values["sports_space"] == 10.5
