@@ -26,6 +26,11 @@ def csrf_token() -> str:
     return token
 
 
+def rotate() -> None:
+    """A new token at sign-in (the session was cleared, so no fixation either)."""
+    session["csrf"] = secrets.token_urlsafe(24)
+
+
 def _check() -> None:
     if request.method in {"GET", "HEAD", "OPTIONS"} or request.blueprint in EXEMPT_BLUEPRINTS:
         return

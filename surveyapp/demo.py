@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from surveyapp.accounts.services import add_user
+from surveyapp.approval import scheme_for, score_answers
 from surveyapp.assessments.setup import create_assessment
 from surveyapp.db import utcnow
 from surveyapp.models import Assessment, CollectionLink, County, Response, School, User
@@ -181,6 +182,7 @@ def add_demo_responses(session: Session, assessment: Assessment, rng: random.Ran
     }
     areas = ["城区"] * 33 + ["镇区"] * 25 + ["乡村"] * 42
     now = utcnow()
+    scheme = scheme_for(assessment)
     rows = []
     for group, (count, propensity) in DEMO_RESPONSES.items():
         for _ in range(count):
@@ -214,6 +216,7 @@ def add_demo_responses(session: Session, assessment: Assessment, rng: random.Ran
                     if link.school is None
                     else _grade_for(link.school.kind, rng, 1)
                 )
+            score_sum, score_count = score_answers(answers, scheme)
             rows.append(
                 {
                     "public_id": secrets.token_hex(8),
@@ -236,6 +239,8 @@ def add_demo_responses(session: Session, assessment: Assessment, rng: random.Ran
                     "invalid_reason": reason,
                     "weight": 1.0,
                     "answers": answers,
+                    "score_sum": score_sum,
+                    "score_count": score_count,
                 }
             )
     session.execute(insert(Response), rows)

@@ -15,10 +15,14 @@ def init_app(app: Flask) -> None:
     from surveyapp.accounts import init_app as init_accounts
     from surveyapp.assessments.views import blueprint as assessments
     from surveyapp.collect.views import blueprint as collect
+    from surveyapp.imports.views import blueprint as imports
+    from surveyapp.verdicts.views import blueprint as verdicts
 
     init_accounts(app)
     app.register_blueprint(collect)
     app.register_blueprint(assessments)
+    app.register_blueprint(imports)
+    app.register_blueprint(verdicts)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.trim_blocks = True

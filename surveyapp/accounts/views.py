@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from surveyapp import db
+from surveyapp import csrf, db
 from surveyapp.accounts.services import authenticate
 
 blueprint = Blueprint("accounts", __name__)
@@ -40,6 +40,7 @@ def login() -> str | Response:
         if user is not None:
             session.clear()
             session["user_id"] = user.id
+            csrf.rotate()
             return redirect(_safe_next(request.args.get("next")))
         error = "用户名或密码不正确"
     return render_template("accounts/login.html", error=error)

@@ -15,7 +15,8 @@ from surveyapp.quotas import group_quotas
 blueprint = Blueprint("assessments", __name__)
 
 
-def _assessment(assessment_id: int) -> Assessment:
+def load_assessment(assessment_id: int) -> Assessment:
+    """The assessment, or 404; 403 unless the signed-in user may see its county."""
     assessment = db.session().get(Assessment, assessment_id)
     if assessment is None:
         abort(404)
@@ -36,7 +37,7 @@ def index() -> str:
 @blueprint.get("/a/<int:assessment_id>")
 @login_required
 def detail(assessment_id: int) -> str:
-    assessment = _assessment(assessment_id)
+    assessment = load_assessment(assessment_id)
     counts = services.group_counts(db.session(), assessment_id)
     return render_template(
         "assessments/detail.html",
@@ -51,7 +52,7 @@ def detail(assessment_id: int) -> str:
 @blueprint.get("/a/<int:assessment_id>/links")
 @login_required
 def links(assessment_id: int) -> str:
-    assessment = _assessment(assessment_id)
+    assessment = load_assessment(assessment_id)
     public_url = current_app.config["RENKE_PUBLIC_URL"]
     rows = [
         (link, qr.link_url(public_url, link.token))
@@ -68,7 +69,7 @@ def links(assessment_id: int) -> str:
 @blueprint.get("/a/<int:assessment_id>/links/<int:link_id>/qr.<kind>")
 @login_required
 def link_qr(assessment_id: int, link_id: int, kind: str) -> Response:
-    _assessment(assessment_id)
+    load_assessment(assessment_id)
     link = db.session().get(CollectionLink, link_id)
     if link is None or link.assessment_id != assessment_id or kind not in {"png", "svg"}:
         abort(404)
@@ -83,7 +84,7 @@ def link_qr(assessment_id: int, link_id: int, kind: str) -> Response:
 @blueprint.get("/a/<int:assessment_id>/export.csv")
 @login_required
 def export(assessment_id: int) -> Response:
-    assessment = _assessment(assessment_id)
+    assessment = load_assessment(assessment_id)
     text = services.export_csv(db.session(), assessment_id, current_app.config["RENKE_TIMEZONE"])
     filename = f"renke-{assessment.id}-responses.csv"
     return Response(

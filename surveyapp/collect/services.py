@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from surveyapp import quotas
+from surveyapp.approval import scheme_for, score_answers
 from surveyapp.collect.forms import Submission
 from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
 from surveyapp.security import FormKey
@@ -126,6 +127,7 @@ def record_response(
         reasons.append(DUPLICATE)
     if duration < assessment.min_duration_s:
         reasons.append(TOO_FAST)
+    score_sum, score_count = score_answers(submission.answers, scheme_for(assessment))
     response = Response(
         public_id=secrets.token_hex(8),
         assessment_id=assessment.id,
@@ -144,6 +146,8 @@ def record_response(
         valid=not reasons,
         invalid_reason="；".join(reasons) or None,
         answers=submission.answers,
+        score_sum=score_sum,
+        score_count=score_count,
     )
     try:
         with session.begin_nested():

@@ -30,6 +30,9 @@ class Response(Base):
         CheckConstraint("grade IS NULL OR (grade >= 1 AND grade <= 9)", name="grade"),
         CheckConstraint("weight >= 0", name="weight"),
         CheckConstraint("valid OR invalid_reason IS NOT NULL", name="reason"),
+        CheckConstraint(
+            "score_count >= 0 AND score_sum >= 0 AND score_sum <= score_count", name="scores"
+        ),
         Index("ix_response_device", "assessment_id", "device_hash", "instrument"),
         Index("ix_response_counts", "assessment_id", "valid", "respondent_group"),
     )
@@ -55,6 +58,10 @@ class Response(Base):
     invalid_reason: Mapped[str | None] = mapped_column(String(200))
     weight: Mapped[float] = mapped_column(default=1.0)
     answers: Mapped[dict[str, str]] = mapped_column(JSON)
+    # a_i and b_i of SPEC §4 under the standard's scheme, fixed at submission, so the
+    # live approval is a SQL aggregate (see surveyapp.approval).
+    score_sum: Mapped[float] = mapped_column(default=0.0)
+    score_count: Mapped[int] = mapped_column(default=0)
 
     def __repr__(self) -> str:
         return f"<Response {self.public_id} {self.respondent_group} valid={self.valid}>"

@@ -52,7 +52,9 @@ def test_evaluator_list_shows_only_their_county(client, login, world):
     assert assessment.title not in client.get("/").get_data(as_text=True)
     client.post("/logout", data={})  # no CSRF token: refused, still signed in
     login(users["own_evaluator"])
-    assert assessment.title in client.get("/").get_data(as_text=True) or "本县" in client.get("/").get_data(as_text=True)
+    assert assessment.title in client.get("/").get_data(as_text=True) or "本县" in client.get(
+        "/"
+    ).get_data(as_text=True)
 
 
 def test_wrong_password_is_refused(client, make_user):
@@ -60,7 +62,9 @@ def test_wrong_password_is_refused(client, make_user):
     client.get("/login")
     with client.session_transaction() as state:
         token = state["csrf"]
-    response = client.post("/login", data={"username": user.username, "password": "wrong", "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": user.username, "password": "wrong", "csrf_token": token}
+    )
     assert response.status_code == 200
     assert "用户名或密码不正确" in response.get_data(as_text=True)
 
@@ -102,7 +106,9 @@ def test_unknown_assessment_is_404(client, login, make_user):
     assert client.get("/a/999999/links/1/qr.png").status_code == 404
 
 
-def test_qr_of_a_link_of_another_assessment_is_404(client, login, make_user, make_assessment, make_link):
+def test_qr_of_a_link_of_another_assessment_is_404(
+    client, login, make_user, make_assessment, make_link
+):
     login(make_user("someone", role="admin"))
     first = make_assessment()
     other_link = make_link(assessment=make_assessment())

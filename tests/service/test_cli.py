@@ -67,7 +67,15 @@ def test_export_csv_to_stdout(seeded):
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert 1100 <= len(rows) <= 1300
-    assert {row["group"] for row in rows} == {"学生", "家长", "教师", "校长", "人大代表", "政协委员", "其他群众"}
+    assert {row["group"] for row in rows} == {
+        "学生",
+        "家长",
+        "教师",
+        "校长",
+        "人大代表",
+        "政协委员",
+        "其他群众",
+    }
     assert {row["valid"] for row in rows} == {"0", "1"}
 
 
@@ -82,10 +90,23 @@ def test_export_xlsx_file(seeded, tmp_path):
 
 def test_user_add(seeded):
     result = seeded.invoke(
-        main, ["user", "add", "wang", "--role", "evaluator", "--county", "砚山县", "--password", "pw-123456"]
+        main,
+        [
+            "user",
+            "add",
+            "wang",
+            "--role",
+            "evaluator",
+            "--county",
+            "砚山县",
+            "--password",
+            "pw-123456",
+        ],
     )
     assert result.exit_code == 0, result.output
-    duplicate = seeded.invoke(main, ["user", "add", "wang", "--role", "province", "--password", "x"])
+    duplicate = seeded.invoke(
+        main, ["user", "add", "wang", "--role", "province", "--password", "x"]
+    )
     assert duplicate.exit_code == 1 and "已存在" in duplicate.output
     no_county = seeded.invoke(main, ["user", "add", "li", "--role", "evaluator", "--password", "x"])
     assert no_county.exit_code == 1 and "必须指定所属县" in no_county.output

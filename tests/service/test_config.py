@@ -6,7 +6,12 @@ import stat
 
 import pytest
 
-from surveyapp.config import ConfigurationError, load_secret_key, normalise_database_url, settings_from_environment
+from surveyapp.config import (
+    ConfigurationError,
+    load_secret_key,
+    normalise_database_url,
+    settings_from_environment,
+)
 
 
 def test_secret_key_is_generated_once_with_mode_0600(tmp_path):
@@ -34,12 +39,19 @@ def test_defaults_need_no_configuration(tmp_path):
 
 @pytest.mark.parametrize(
     "url",
-    ["postgres://u@h/db", "postgresql://u@h/db", "postgresql+psycopg2://u@h/db", "postgresql+psycopg://u@h/db"],
+    [
+        "postgres://u@h/db",
+        "postgresql://u@h/db",
+        "postgresql+psycopg2://u@h/db",
+        "postgresql+psycopg://u@h/db",
+    ],
 )
 def test_postgres_urls_use_psycopg3(url):
     assert normalise_database_url(url) == "postgresql+psycopg://u@h/db"
 
 
 def test_public_url_trailing_slash_is_dropped(tmp_path):
-    settings = settings_from_environment(tmp_path, {"RENKE_PUBLIC_URL": "https://survey.example.cn/"})
+    settings = settings_from_environment(
+        tmp_path, {"RENKE_PUBLIC_URL": "https://survey.example.cn/"}
+    )
     assert settings["RENKE_PUBLIC_URL"] == "https://survey.example.cn"

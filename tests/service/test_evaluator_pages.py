@@ -11,7 +11,9 @@ from tests.service.test_respondent_path import KEY, full_answers
 def answer(client, link, monkeypatch_clock=None, **overrides):
     page = client.get(f"/s/{link.token}").get_data(as_text=True)
     key = KEY.search(page).group(1)
-    return client.post(f"/s/{link.token}", data={"key": key, **full_answers(link.instrument, **overrides)})
+    return client.post(
+        f"/s/{link.token}", data={"key": key, **full_answers(link.instrument, **overrides)}
+    )
 
 
 def test_detail_counts_valid_and_all(app, client, login, make_user, make_assessment, make_link):
@@ -58,8 +60,18 @@ def test_export_is_the_responses_table(app, client, login, make_user, make_asses
     assert row[q18] == "一般"
     assert row[next(h for h in header if h.startswith("q1 "))] == ""  # other instrument: blank
     assert header[:12] == [
-        "response_id", "group", "school", "area", "grade", "instrument", "mode",
-        "submitted_at", "duration_s", "valid", "invalid_reason", "weight",
+        "response_id",
+        "group",
+        "school",
+        "area",
+        "grade",
+        "instrument",
+        "mode",
+        "submitted_at",
+        "duration_s",
+        "valid",
+        "invalid_reason",
+        "weight",
     ]
 
 

@@ -46,7 +46,9 @@ def test_state_is_derived_from_the_window(state, opens, closes, seen):
 
 def test_questionnaire_freezes_once():
     questionnaire = Questionnaire(instrument="social", questions=[])
-    questionnaire.replace_questions([{"id": "q1", "kind": "item", "text": "x", "options": ["满意"]}])
+    questionnaire.replace_questions(
+        [{"id": "q1", "kind": "item", "text": "x", "options": ["满意"]}]
+    )
     questionnaire.freeze(NOW)
     questionnaire.freeze(NOW + timedelta(days=1))
     assert questionnaire.frozen_at == NOW

@@ -1,0 +1,75 @@
+"""Upload pages: the two files of an assessment, their versions, the templates."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+
+from analysis.tables import InputRefused
+from surveyapp import db
+from surveyapp.accounts.views import login_required
+from surveyapp.assessments.views import load_assessment
+from surveyapp.imports import services
+from surveyapp.models.datafile import DATA_KINDS
+
+blueprint = Blueprint("imports", __name__)
+
+
+@blueprint.get("/a/<int:assessment_id>/data")
+@login_required
+def data(assessment_id: int) -> str:
+    assessment = load_assessment(assessment_id)
+    return _page(assessment)
+
+
+@blueprint.post("/a/<int:assessment_id>/data/<kind>")
+@login_required
+def upload(assessment_id: int, kind: str) -> Response | tuple[str, int]:
+    assessment = load_assessment(assessment_id)
+    if kind not in DATA_KINDS:
+        abort(404)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _page(assessment, kind=kind, problems=["请选择要上传的文件"]), 422
+    content = upload.read()
+    session = db.session()
+    try:
+        accepted = services.accept_upload(
+            session, assessment, kind, upload.filename, content, g.user, db.utcnow()
+        )
+    except InputRefused as refused:
+        return _page(assessment, kind=kind, problems=[str(p) for p in refused.problems]), 422
+    session.commit()
+    flash(
+        f"已接受{DATA_KINDS[kind]}（第 {accepted.data_file.version} 版，{accepted.data_file.summary}）"
+    )
+    for warning in accepted.warnings:
+        flash(f"请核对：{warning}", "warning")
+    return redirect(url_for("imports.data", assessment_id=assessment.id))
+
+
+@blueprint.get("/templates/<kind>.xlsx")
+@login_required
+def template(kind: str) -> Response:
+    from analysis.templates_xlsx import county_template, schools_template
+
+    builders = {"schools": schools_template, "county": county_template}
+    if kind not in builders:
+        abort(404)
+    return Response(
+        builders[kind](),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename=renke-{kind}-template.xlsx"},
+    )
+
+
+def _page(assessment, *, kind: str | None = None, problems: list[str] | None = None) -> str:  # type: ignore[no-untyped-def]
+    session = db.session()
+    return render_template(
+        "imports/data.html",
+        assessment=assessment,
+        kinds=DATA_KINDS,
+        current={k: services.latest(session, assessment.id, k) for k in DATA_KINDS},
+        history=services.history(session, assessment.id),
+        refused_kind=kind,
+        problems=problems or [],
+    )

@@ -1,0 +1,1 @@
+"""The verdict page: the four aspects, every school, every item, with reasons."""

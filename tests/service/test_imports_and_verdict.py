@@ -1,0 +1,156 @@
+"""Uploading the schools and county files, and the verdict page built on them."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import select
+
+from surveyapp.models import DataFile, School
+from tests.service.test_respondent_path import KEY, full_answers
+from tests.verdict.county40 import county_csv, schools_csv, schools_rows
+
+
+@pytest.fixture
+def evaluator(client, login, make_user, make_assessment):
+    assessment = make_assessment(min_duration_s=0)
+    user = make_user("boss", role="evaluator", county=assessment.county)
+    login(user)
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    return assessment, token
+
+
+def upload(client, assessment, token, kind, content, filename="data.csv"):
+    return client.post(
+        f"/a/{assessment.id}/data/{kind}",
+        data={"csrf_token": token, "file": (io.BytesIO(content), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_accepted_schools_file_is_stored_and_syncs_schools(client, session, evaluator):
+    assessment, token = evaluator
+    response = upload(client, assessment, token, "schools", schools_csv(), "学校.csv")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已接受学校数据（第 1 版，40 所学校）" in page
+    [stored] = session.scalars(
+        select(DataFile).where(DataFile.assessment_id == assessment.id)
+    ).all()
+    assert stored.filename == "学校.csv" and stored.content == schools_csv()
+    codes = set(
+        session.scalars(select(School.code).where(School.county_id == assessment.county_id))
+    )
+    assert {"P01", "J08", "C02"} <= codes
+
+
+def test_bad_file_is_refused_whole_with_every_problem(client, session, evaluator):
+    assessment, token = evaluator
+    rows = schools_rows()
+    rows[3]["小学在校生数"] = "三百"
+    rows[7]["学校类型"] = "大学"
+    rows.append({"学校代码": "合计", "学校名称": ""})
+    from tests.verdict.county40 import schools_csv as build
+
+    response = upload(client, assessment, token, "schools", build(rows))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "文件未被接受，未保存任何内容" in page
+    assert "第5行" in page and "第9行" in page
+    assert "第42行是合计行，请删除后重新上传" in page
+    assert session.scalars(select(DataFile)).all() == []
+
+
+def test_replacement_keeps_the_previous_version(client, session, evaluator):
+    assessment, token = evaluator
+    upload(client, assessment, token, "county", county_csv(), "v1.csv")
+    upload(client, assessment, token, "county", county_csv(basic_year=2018), "v2.csv")
+    files = session.scalars(select(DataFile).order_by(DataFile.version)).all()
+    assert [(f.version, f.filename) for f in files] == [(1, "v1.csv"), (2, "v2.csv")]
+    page = client.get(f"/a/{assessment.id}/data").get_data(as_text=True)
+    assert "当前：第 2 版 · v2.csv" in page and "v1.csv" in page
+
+
+def test_missing_file_and_unknown_kind(client, evaluator):
+    assessment, token = evaluator
+    response = client.post(f"/a/{assessment.id}/data/schools", data={"csrf_token": token})
+    assert response.status_code == 422 and "请选择要上传的文件" in response.get_data(as_text=True)
+    assert upload(client, assessment, token, "other", b"x").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"\x00\x01garbage", b"PK\x03\x04broken zip", "学校代码\n".encode()]
+)
+def test_garbage_is_a_clear_refusal_not_a_500(client, evaluator, content):
+    assessment, token = evaluator
+    response = upload(client, assessment, token, "schools", content)
+    assert response.status_code == 422
+    assert "文件未被接受" in response.get_data(as_text=True)
+
+
+def test_verdict_page_before_any_data(client, evaluator):
+    assessment, _ = evaluator
+    page = client.get(f"/a/{assessment.id}/verdict").get_data(as_text=True)
+    assert "尚未上传学校数据" in page and "还没有可计入的有效答卷" in page
+
+
+def answer_many(app, assessment, make_link, count, **overrides):
+    link = make_link(assessment=assessment, instrument="social")
+    for _ in range(count):
+        respondent = app.test_client()
+        key = KEY.search(respondent.get(f"/s/{link.token}").get_data(as_text=True)).group(1)
+        respondent.post(
+            f"/s/{link.token}",
+            data={"key": key, **full_answers("social", identity="其他群众", **overrides)},
+        )
+
+
+def test_verdict_page_certifies_a_county_that_meets_everything(app, client, evaluator, make_link):
+    assessment, token = evaluator
+    upload(client, assessment, token, "schools", schools_csv())
+    upload(
+        client,
+        assessment,
+        token,
+        "county",
+        county_csv(assessment_year=assessment.year, basic_year=assessment.year - 4),
+    )
+    answer_many(app, assessment, make_link, 35)
+    page = client.get(f"/a/{assessment.id}/verdict").get_data(as_text=True)
+    assert "达到优质均衡认定标准" in page and "未达到" not in page
+    data = client.get(f"/a/{assessment.id}/verdict.json").get_json()
+    assert data["certified"] is True
+    assert data["approval"]["approval"] == 1.0
+    assert data["resource"]["cv"]["primary"]["equipment_value"]["cv"] == pytest.approx(
+        620**0.5 / 224, abs=1e-12
+    )
+
+
+def test_verdict_page_lists_the_reasons(app, client, evaluator, make_link):
+    assessment, token = evaluator
+    upload(client, assessment, token, "schools", schools_csv())
+    upload(
+        client,
+        assessment,
+        token,
+        "county",
+        county_csv(assessment_year=assessment.year, basic_year=assessment.year - 1),
+    )
+    answer_many(app, assessment, make_link, 6, q1="不满意", q2="不满意", q3="不满意")
+    page = client.get(f"/a/{assessment.id}/verdict").get_data(as_text=True)
+    assert "未达到优质均衡认定标准" in page
+    data = client.get(f"/a/{assessment.id}/verdict.json").get_json()
+    assert data["certified"] is False and data["eligible"] is False
+    assert any("社会认可度" in reason for reason in data["reasons"])
+    assert data["approval"]["approval"] == pytest.approx(5 / 8)
+
+
+def test_other_county_cannot_upload(client, login, make_user, make_assessment):
+    assessment = make_assessment()
+    login(make_user("stranger", role="evaluator"))
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    assert upload(client, assessment, token, "schools", schools_csv()).status_code == 403
+    assert client.get(f"/a/{assessment.id}/verdict").status_code == 403
