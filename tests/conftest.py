@@ -24,6 +24,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.security import generate_password_hash
 
 from surveyapp import create_app
 from surveyapp.assessments.setup import create_assessment
@@ -233,8 +234,13 @@ def make_user(session: Session, make_county: Callable[..., County]) -> Callable[
     ) -> User:
         if role == "evaluator" and county is None:
             county = make_county(name=f"{username}县")
-        user = User(username=username, role=role, county=county)
-        user.set_password(password)
+        # A cheap hash keeps the suite fast; production uses werkzeug's default (scrypt).
+        user = User(
+            username=username,
+            role=role,
+            county=county,
+            password_hash=generate_password_hash(password, method="pbkdf2:sha256:1000"),
+        )
         session.add(user)
         session.flush()
         return user
