@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
 from analysis.tables import InputRefused
+from analysis.templates_xlsx import county_template, schools_template
 from surveyapp import db
 from surveyapp.accounts.views import login_required
+from surveyapp.approval import standard_for
 from surveyapp.assessments.views import load_assessment
 from surveyapp.imports import services
 from surveyapp.models.datafile import DATA_KINDS
@@ -47,16 +49,19 @@ def upload(assessment_id: int, kind: str) -> Response | tuple[str, int]:
     return redirect(url_for("imports.data", assessment_id=assessment.id))
 
 
-@blueprint.get("/templates/<kind>.xlsx")
+@blueprint.get("/a/<int:assessment_id>/templates/<kind>.xlsx")
 @login_required
-def template(kind: str) -> Response:
-    from analysis.templates_xlsx import county_template, schools_template
-
+def template(assessment_id: int, kind: str) -> Response:
+    assessment = load_assessment(assessment_id)
     builders = {"schools": schools_template, "county": county_template}
     if kind not in builders:
         abort(404)
+    # The latest 教育事业统计 available for a 评估年份 is the previous year's.
+    content = builders[kind](
+        standard=standard_for(assessment.standard), statistics_year=assessment.year - 1
+    )
     return Response(
-        builders[kind](),
+        content,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f"attachment; filename=renke-{kind}-template.xlsx"},
     )

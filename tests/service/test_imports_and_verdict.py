@@ -154,3 +154,21 @@ def test_other_county_cannot_upload(client, login, make_user, make_assessment):
         token = state["csrf"]
     assert upload(client, assessment, token, "schools", schools_csv()).status_code == 403
     assert client.get(f"/a/{assessment.id}/verdict").status_code == 403
+
+
+@pytest.mark.parametrize("kind", ["schools", "county"])
+def test_templates_download_and_name_units_and_sources(client, evaluator, kind):
+    from openpyxl import load_workbook
+
+    assessment, _ = evaluator
+    response = client.get(f"/a/{assessment.id}/templates/{kind}.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.get_data()))
+    assert book.sheetnames[0] == "数据"
+    text = " ".join(
+        str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value
+    )
+    if kind == "schools":
+        assert "教育事业统计" in text and "㎡" in text and str(assessment.year - 1) in text
+    else:
+        assert "基本均衡认定年份" in text and "政府保障" in text
