@@ -142,7 +142,9 @@ def assess_leaf(spec: ItemSpec, entry: CountyEntry | None, standard: Standard) -
         passed = all_pass([by_value, by_judgement])
         problems = []
         if by_value is False and entry.value is not None:
-            problems.append(f"校际差异率 {format_number(entry.value, 4)}，标准为{measure.describe()}")
+            problems.append(
+                f"校际差异率 {format_number(entry.value, 4)}，标准为{measure.describe()}"
+            )
         if by_judgement is False:
             problems.append("学业水平未达到 III 级以上")
         if by_value is None:
