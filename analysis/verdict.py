@@ -314,7 +314,7 @@ class Verdict:
     vetoes: tuple[VetoResult, ...]
     reasons: tuple[str, ...]
     warnings: tuple[str, ...]
-    standard: str
+    standard: Standard
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``renke verdict`` (SPEC §5); numbers unrounded."""
@@ -328,7 +328,7 @@ class Verdict:
             "approval": self.approval.to_dict(),
             "vetoes": [veto.to_dict() for veto in self.vetoes],
             "eligibility": self.eligibility.to_dict(),
-            "standard": self.standard,
+            "standard": self.standard.id,
             "warnings": list(self.warnings),
         }
 
@@ -430,5 +430,5 @@ def compute_verdict(
         vetoes=vetoes,
         reasons=tuple(reasons),
         warnings=tuple(warnings),
-        standard=standard.id,
+        standard=standard,
     )
