@@ -17,7 +17,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Final
 
 import numpy as np
@@ -66,6 +67,9 @@ ALIASES: Final[dict[str, str]] = {
         "权重": "weight",
     }.items()
 }
+
+#: Text columns encoded only when asked for (see :class:`Responses`).
+LAZY_COLUMNS: Final = ("school", "area", "grade", "instrument", "mode", "invalid_reason")
 
 TRUE_WORDS: Final = frozenset({"1", "是", "true"})
 FALSE_WORDS: Final = frozenset({"0", "否", "false"})
@@ -124,10 +128,13 @@ class Responses:
         Design weight ≥ 0 (blank = 1).
     duration_s : ndarray of float
         Answering time in seconds, NaN when blank or absent.
-    school, area, grade, instrument, mode, invalid_reason, response_id : Coded
-        Text columns (all blank when absent).
     items : tuple of Item
         Item columns in file order.
+    text : DataFrame or None
+        The text of the columns in :data:`LAZY_COLUMNS`, encoded on first use as the
+        properties ``school``, ``area``, ``grade``, ``instrument``, ``mode`` and
+        ``invalid_reason`` (:class:`Coded`, all blank when the column is absent).
+        ``response_id`` and ``submitted_at`` are not kept: the analysis needs neither.
     """
 
     source: str
@@ -136,14 +143,45 @@ class Responses:
     valid: BoolArray
     weight: FloatArray
     duration_s: FloatArray
-    school: Coded
-    area: Coded
-    grade: Coded
-    instrument: Coded
-    mode: Coded
-    invalid_reason: Coded
-    response_id: Coded
     items: tuple[Item, ...]
+    text: pd.DataFrame | None = field(default=None, repr=False)
+
+    # Columns only some analyses need are encoded on first use (about 50 ms each for a
+    # million rows); ``cached_property`` stores into the instance dict, which a frozen
+    # dataclass allows.
+    def _coded(self, key: str) -> Coded:
+        column = None if self.text is None or key not in self.text.columns else self.text[key]
+        return encode(column, len(self))
+
+    @cached_property
+    def school(self) -> Coded:
+        """学校代码 (the cluster of ``--cluster school``)."""
+        return self._coded("school")
+
+    @cached_property
+    def area(self) -> Coded:
+        """区域: the respondent's residence (县城 / 乡镇政府所在地 / 农村)."""
+        return self._coded("area")
+
+    @cached_property
+    def grade(self) -> Coded:
+        """年级: the student's grade or a parent's child's grade."""
+        return self._coded("grade")
+
+    @cached_property
+    def instrument(self) -> Coded:
+        """问卷: 社会卷 / 校长教师卷 / 学生卷."""
+        return self._coded("instrument")
+
+    @cached_property
+    def mode(self) -> Coded:
+        """方式: 自填 / 代填 / 纸质."""
+        return self._coded("mode")
+
+    @cached_property
+    def invalid_reason(self) -> Coded:
+        """无效原因, as the service recorded it."""
+        return self._coded("invalid_reason")
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])
@@ -272,6 +310,7 @@ def read_responses(
     raw, display = read_bytes(source)
     display = name or display
     frame = read_table(raw, aliases=ALIASES, name=display)
+    del raw  # the frame holds the text now; keep the peak memory down
     problems: list[Problem] = []
     total = total_row_problem(frame)
     if total is not None:
@@ -309,14 +348,8 @@ def read_responses(
         valid=valid,
         weight=weight,
         duration_s=duration,
-        school=column("school"),
-        area=column("area"),
-        grade=column("grade"),
-        instrument=column("instrument"),
-        mode=column("mode"),
-        invalid_reason=column("invalid_reason"),
-        response_id=column("response_id"),
         items=items,
+        text=frame[[key for key in LAZY_COLUMNS if key in frame.columns]],
     )
     if scheme is not None:
         problems.extend(check_labels(responses, load_scheme(scheme)))

@@ -1,0 +1,251 @@
+"""Sample planning for the 社会认可度 survey (SPEC §2.5).
+
+[setting; national practice: 国教督办函〔2019〕30号 工作规程, as cited in the 教育部教育督导局
+invitations — not in the 办法]
+
+- Sample N = ceil(常住人口 × 1.5‰), computed in exact rational arithmetic (in floating
+  point 1,000,000 × 0.0015 is 1500.0000000000002, whose ceiling would be 1501).
+- Group quotas: 家长 = ceil(N/2), a floor; the rest split equally over 学生, 教师, 校长,
+  人大代表, 政协委员, 其他群众 by the largest-remainder (Hamilton) rule; a group capped by
+  its population passes its excess to 其他群众, then to 家长.
+- Area quotas: N × population shares by largest remainder, by the respondent's residence
+  (县城 / 乡镇政府所在地 / 农村 for 城区 / 镇区 / 乡村).
+- Grade bands: 学生 3–6 / 7–9; 家长 by the child's grade 1–3 / 4–6 / 7–9; equal split.
+- The margin of error each quota gives: z·sqrt(deff · p(1 − p) / n) at an expected
+  approval p and a design effect deff (normal approximation; a planning figure, not the
+  interval of :mod:`analysis.intervals`).
+
+Quotas are marginal targets counting valid responses; a respondent who has answered is
+never refused (SPEC §2.5).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Final
+
+from scipy import special
+
+from analysis.responses import GROUPS
+
+#: 1.5‰ of the resident population (SPEC §2.5).
+DEFAULT_RATE: Final = Fraction(15, 10_000)
+PARENTS: Final = "家长"
+OTHERS: Final = "其他群众"
+#: The groups that share what 家长 leave, in the order used to break remainder ties.
+SHARED_GROUPS: Final = tuple(group for group in GROUPS if group != PARENTS)
+
+#: 城乡类型 and how the questionnaire asks the residence in plain words.
+AREAS: Final[dict[str, str]] = {"城区": "县城", "镇区": "乡镇政府所在地", "乡村": "农村"}
+
+#: Grade bands per group (a setting).
+GRADE_BANDS: Final[dict[str, tuple[str, ...]]] = {
+    "学生": ("3–6", "7–9"),
+    "家长": ("1–3", "4–6", "7–9"),
+}
+
+Number = int | float | str | Fraction
+
+
+def _exact(value: Number) -> Fraction:
+    """A rate or share as an exact fraction (floats through their decimal text)."""
+    if isinstance(value, float):
+        return Fraction(repr(value))
+    return Fraction(value)
+
+
+def sample_size(population: int, rate: Number = DEFAULT_RATE) -> int:
+    """N = ceil(常住人口 × rate), exactly (SPEC §2.5; rate 1.5‰ by default).
+
+    Raises
+    ------
+    ValueError
+        For a negative population or a rate outside (0, 1].
+    """
+    exact_rate = _exact(rate)
+    if population < 0 or not 0 < exact_rate <= 1:
+        raise ValueError("population must be ≥ 0 and the rate in (0, 1]")
+    return math.ceil(population * exact_rate)
+
+
+def largest_remainder(total: int, shares: Mapping[str, Number]) -> dict[str, int]:
+    """Apportion ``total`` by the largest-remainder (Hamilton) rule.
+
+    Each key gets the floor of total × share / Σ shares; the seats left go to the
+    largest remainders, ties broken by the order of ``shares``. Exact arithmetic.
+    """
+    exact = {key: _exact(share) for key, share in shares.items()}
+    if any(share < 0 for share in exact.values()):
+        raise ValueError("shares must be ≥ 0")
+    whole = sum(exact.values(), Fraction(0))
+    if total <= 0 or whole == 0:
+        return {key: 0 for key in exact}
+    quotas = {key: total * share / whole for key, share in exact.items()}
+    seats = {key: math.floor(quota) for key, quota in quotas.items()}
+    left = total - sum(seats.values())
+    order = list(exact)
+    by_remainder = sorted(order, key=lambda key: (-(quotas[key] - seats[key]), order.index(key)))
+    for key in by_remainder[:left]:
+        seats[key] += 1
+    return seats
+
+
+@dataclass(frozen=True)
+class GroupQuotas:
+    """Group quotas after caps (SPEC §2.5 "Group quotas").
+
+    Attributes
+    ----------
+    quotas : Mapping[str, int]
+        Target valid responses per group, in :data:`GROUPS` order.
+    capped : tuple of str
+        Groups limited by their population: cut to it, or unable to take all of
+        another group's excess.
+    shortfall : int
+        Responses no group could take (every receiving group at its cap).
+    """
+
+    quotas: Mapping[str, int]
+    capped: tuple[str, ...]
+    shortfall: int
+
+
+def group_quotas(total: int, caps: Mapping[str, int] | None = None) -> GroupQuotas:
+    """家长 = ceil(N/2); the rest equally over the other six by largest remainder; caps.
+
+    A group whose quota exceeds its population (``caps``) is cut to it, and the excess
+    passes to 其他群众, then to 家长, each up to its own cap.
+    """
+    caps = dict(caps or {})
+    unknown = set(caps) - set(GROUPS)
+    if unknown:
+        raise ValueError(f"unknown groups: {', '.join(sorted(unknown))}")
+    parents = math.ceil(total / 2)
+    shared = largest_remainder(total - parents, {group: 1 for group in SHARED_GROUPS})
+    quotas = {PARENTS: parents, **shared}
+    excess = 0
+    capped: list[str] = []
+    for group in GROUPS:
+        cap = caps.get(group)
+        if cap is not None and quotas[group] > cap:
+            excess += quotas[group] - cap
+            quotas[group] = cap
+            capped.append(group)
+    for receiver in (OTHERS, PARENTS):
+        room = caps.get(receiver, excess + quotas[receiver]) - quotas[receiver]
+        moved = min(excess, max(room, 0))
+        if moved < excess and receiver not in capped:
+            capped.append(receiver)  # full: it could not take all the excess
+        quotas[receiver] += moved
+        excess -= moved
+    return GroupQuotas({group: quotas[group] for group in GROUPS}, tuple(capped), excess)
+
+
+def margin_of_error(
+    n: int, expected: float = 0.85, *, deff: float = 1.0, level: float = 0.95
+) -> float | None:
+    """Half-width z·sqrt(deff · p(1 − p)/n) a sample of n gives at approval p.
+
+    None for n = 0.
+    """
+    if n <= 0:
+        return None
+    z = float(special.ndtri(1 - (1 - level) / 2))
+    return z * math.sqrt(deff * expected * (1 - expected) / n)
+
+
+@dataclass(frozen=True)
+class SamplePlan:
+    """A county's sample plan (SPEC §2.5).
+
+    Attributes
+    ----------
+    population : int
+        常住人口 (entered with its source and year).
+    rate : Fraction
+        The sampling rate (1.5‰).
+    total : int
+        N = ceil(population × rate).
+    groups : GroupQuotas
+    areas : Mapping[str, int] or None
+        Quotas by 城区 / 镇区 / 乡村 (asked as :data:`AREAS`), when the split is given.
+    grades : Mapping[str, Mapping[str, int]]
+        Grade-band quotas for 学生 and 家长.
+    margins : Mapping[str, float or None]
+        Per group, and ``"总体"`` for N, the margin of error at ``expected`` and ``deff``.
+    expected, deff, level : float
+        The planning assumptions of ``margins``.
+    """
+
+    population: int
+    rate: Fraction
+    total: int
+    groups: GroupQuotas
+    areas: Mapping[str, int] | None
+    grades: Mapping[str, Mapping[str, int]]
+    margins: Mapping[str, float | None]
+    expected: float
+    deff: float
+    level: float
+
+
+def plan_sample(
+    population: int,
+    *,
+    area_populations: Mapping[str, int] | None = None,
+    group_populations: Mapping[str, int] | None = None,
+    rate: Number = DEFAULT_RATE,
+    expected: float = 0.85,
+    deff: float = 1.0,
+    level: float = 0.95,
+    bands: Mapping[str, Sequence[str]] = GRADE_BANDS,
+) -> SamplePlan:
+    """The sample plan of SPEC §2.5 for a county.
+
+    Parameters
+    ----------
+    population : int
+        常住人口.
+    area_populations : Mapping[str, int], optional
+        常住人口 by 城区 / 镇区 / 乡村.
+    group_populations : Mapping[str, int], optional
+        Caps: how many people a group has (e.g. 校长 = the number of schools).
+    rate : number
+        Sampling rate, 1.5‰ by default.
+    expected, deff, level : float
+        Expected approval, design effect and confidence level for the margins.
+    bands : Mapping[str, sequence of str]
+        Grade bands per group.
+    """
+    total = sample_size(population, rate)
+    groups = group_quotas(total, group_populations)
+    areas = None
+    if area_populations is not None:
+        unknown = set(area_populations) - set(AREAS)
+        if unknown:
+            raise ValueError(f"unknown areas: {', '.join(sorted(unknown))} (use 城区/镇区/乡村)")
+        areas = largest_remainder(total, {area: area_populations.get(area, 0) for area in AREAS})
+    grades = {
+        group: largest_remainder(groups.quotas[group], {band: 1 for band in names})
+        for group, names in bands.items()
+    }
+    margins: dict[str, float | None] = {
+        group: margin_of_error(n, expected, deff=deff, level=level)
+        for group, n in groups.quotas.items()
+    }
+    margins["总体"] = margin_of_error(total, expected, deff=deff, level=level)
+    return SamplePlan(
+        population=population,
+        rate=_exact(rate),
+        total=total,
+        groups=groups,
+        areas=areas,
+        grades=grades,
+        margins=margins,
+        expected=expected,
+        deff=deff,
+        level=level,
+    )
