@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -28,11 +29,14 @@ def serve(host: str, port: int, workers: int | None, announce: bool) -> None:
     from surveyapp.serve import default_workers, lan_addresses
     from surveyapp.serve import serve as run_server
 
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
+    # Without RENKE_PUBLIC_URL, QR codes point where this server listens (the workers
+    # inherit the variable).
+    os.environ.setdefault("RENKE_PUBLIC_URL", f"http://{shown}:{port}")
     app = _app()  # fail here, before forking, on a bad configuration
     if announce:
         from surveyapp.demo import DEMO_PASSWORD, DEMO_USER
 
-        shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
         click.echo("")
         click.echo(f"  认可 Renke 已启动： http://{shown}:{port}/")
         click.echo(f"  评估人员登录：用户名 {DEMO_USER}  密码 {DEMO_PASSWORD}（演示账号）")

@@ -1,19 +1,96 @@
 """Quotas of an assessment, derived on read from its population (SPEC §2.5).
 
 The planning rules live in :mod:`analysis.sampling`; this adapter feeds it what the
-assessment stores.
+assessment stores and counts the valid responses against the targets. Quotas are
+marginal targets on valid responses; they never refuse a respondent who has answered.
 """
 
 from __future__ import annotations
 
-from surveyapp.models import Assessment
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from analysis.sampling import SamplePlan, plan_sample
+from surveyapp.approval import standard_for
+from surveyapp.models import Assessment, Response
+
+
+def sample_plan(assessment: Assessment) -> SamplePlan | None:
+    """The plan from the 常住人口 entered; None until it is entered."""
+    if not assessment.population:
+        return None
+    split = (assessment.population_urban, assessment.population_town, assessment.population_rural)
+    areas = None
+    if all(value is not None for value in split):
+        areas = dict(zip(("城区", "镇区", "乡村"), split, strict=True))
+    return plan_sample(
+        assessment.population,
+        area_populations=areas,  # type: ignore[arg-type]
+        group_populations=assessment.group_caps or None,
+        rate=standard_for(assessment.standard).sampling.rate,
+    )
 
 
 def group_quotas(assessment: Assessment) -> dict[str, int]:
     """Target valid responses per group; empty when no population is entered."""
-    if not assessment.population:
-        return {}
-    from analysis.sampling import plan_sample
+    plan = sample_plan(assessment)
+    return {} if plan is None else dict(plan.groups.quotas)
 
-    plan = plan_sample(assessment.population, group_caps=assessment.group_caps or None)
-    return dict(plan.group_quotas)
+
+@dataclass(frozen=True)
+class Progress:
+    """Valid responses against the targets, per group, area and grade band."""
+
+    plan: SamplePlan | None
+    groups: dict[str, int]
+    areas: dict[str, int]
+    bands: dict[str, dict[str, int]]
+    schools: dict[str, int]
+
+
+def progress(session: Session, assessment: Assessment) -> Progress:
+    valid = (Response.assessment_id == assessment.id, Response.valid.is_(True))
+    groups = dict(
+        session.execute(
+            select(Response.respondent_group, func.count())
+            .where(*valid)
+            .group_by(Response.respondent_group)
+        ).all()
+    )
+    areas = dict(
+        session.execute(
+            select(Response.area, func.count())
+            .where(*valid, Response.area.is_not(None))
+            .group_by(Response.area)
+        ).all()
+    )
+    grades = session.execute(
+        select(Response.respondent_group, Response.grade, func.count())
+        .where(*valid, Response.grade.is_not(None))
+        .group_by(Response.respondent_group, Response.grade)
+    ).all()
+    plan = sample_plan(assessment)
+    bands: dict[str, dict[str, int]] = {}
+    for group, names in plan.grades.items() if plan else ():
+        bands[group] = {}
+        for name in names:
+            low, high = _band_range(name)
+            bands[group][name] = sum(
+                n for g, grade, n in grades if g == group and low <= grade <= high
+            )
+    schools = dict(
+        session.execute(
+            select(Response.school_code, func.count())
+            .where(*valid, Response.school_code.is_not(None))
+            .group_by(Response.school_code)
+        ).all()
+    )
+    return Progress(plan, groups, areas, bands, schools)
+
+
+def _band_range(name: str) -> tuple[int, int]:
+    """ "3–6" or "3-6" → (3, 6)."""
+    low, _, high = name.replace("-", "–").partition("–")
+    return int(low), int(high or low)

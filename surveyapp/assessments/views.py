@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, g, render_template
 
-from surveyapp import db, qr
+from surveyapp import db, qr, quotas
 from surveyapp.accounts.views import login_required, require_county
 from surveyapp.assessments import services
 from surveyapp.models import Assessment, CollectionLink
 from surveyapp.models.assessment import STATE_LABELS
 from surveyapp.models.link import GROUPS
-from surveyapp.quotas import group_quotas
 
 blueprint = Blueprint("assessments", __name__)
 
@@ -38,13 +37,13 @@ def index() -> str:
 @login_required
 def detail(assessment_id: int) -> str:
     assessment = load_assessment(assessment_id)
-    counts = services.group_counts(db.session(), assessment_id)
+    session = db.session()
     return render_template(
         "assessments/detail.html",
         assessment=assessment,
         groups=GROUPS,
-        counts=counts,
-        quotas=group_quotas(assessment),
+        counts=services.group_counts(session, assessment_id),
+        progress=quotas.progress(session, assessment),
         state=STATE_LABELS[assessment.state_at(db.utcnow())],
     )
 
