@@ -642,13 +642,15 @@ def _estimate(
 
     # groups (SPEC §4 "Group h")
     usable_mask = table.sum_wb > 0
-    p_group = np.where(usable_mask, table.sum_wa / np.where(usable_mask, table.sum_wb, 1.0), 0.0)
-    safe_wb = np.where(usable_mask, table.sum_wb, 1.0)
-    var_group = _respondent_variances(table, p_group, safe_wb)
-    df_group = table.n_positive - 1
+    safe_wb = np.where(usable_mask, table.sum_wb, 1.0)  # Σ w b = 0: no estimate, no 0/0
+    p_group = np.where(usable_mask, table.sum_wa / safe_wb, 0.0)
+    var_srs_group = _respondent_variances(table, p_group, safe_wb)
     if clustered:
         var_group = _cluster_variances(table, p_group, safe_wb)
         df_group = _clusters_positive(table) - 1
+    else:
+        var_group = var_srs_group
+        df_group = table.n_positive - 1
     estimates: dict[str, GroupEstimate] = {}
     kish_group: dict[str, float] = {}
     for k, name in enumerate(table.groups):
@@ -698,7 +700,6 @@ def _estimate(
         policy_weights = _policy_weights(weights, usable, notes)
         members = [index[name] for name in usable]
         p = sum(policy_weights[name] * float(p_group[index[name]]) for name in usable)
-        var_srs_group = _respondent_variances(table, p_group, safe_wb)
         var_srs = sum(policy_weights[g] ** 2 * float(var_srs_group[index[g]]) for g in usable)
         var = sum(policy_weights[g] ** 2 * float(var_group[index[g]]) for g in usable)
         weighted = [(policy_weights[g], kish_group[g]) for g in usable if policy_weights[g] > 0]
