@@ -1,0 +1,32 @@
+"""The live approval aggregated in SQL equals `renke analyze` on the export (SPEC §4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.approval import analyze_responses
+from surveyapp.approval import live_approval
+from surveyapp.assessments.services import export_csv
+from surveyapp.demo import seed_demo
+
+
+def test_sql_sums_and_the_export_give_the_same_estimates(session):
+    assessment = seed_demo(session, responses=True, seed=7)
+    session.flush()
+    live = live_approval(session, assessment)
+    exported = analyze_responses(export_csv(session, assessment.id, "Asia/Shanghai").encode("utf-8"))
+    assert live is not None
+    assert live.overall.approval == pytest.approx(exported.overall.approval, rel=1e-12)
+    assert live.overall.se == pytest.approx(exported.overall.se, rel=1e-9)
+    assert live.overall.ci == pytest.approx(exported.overall.ci, rel=1e-9)
+    assert live.valid_rate == pytest.approx(exported.valid_rate, rel=1e-12)
+    assert set(live.groups) == set(exported.groups)
+    for group, estimate in live.groups.items():
+        assert estimate.n == exported.groups[group].n
+        assert estimate.approval == pytest.approx(exported.groups[group].approval, rel=1e-12)
+        assert estimate.ci == pytest.approx(exported.groups[group].ci, rel=1e-9)
+    assert live.certainty == exported.certainty and live.met == exported.met
+
+
+def test_no_responses_means_no_estimate(session, make_assessment):
+    assert live_approval(session, make_assessment()) is None
