@@ -83,8 +83,11 @@ def test_export_xlsx_file(seeded, tmp_path):
     target = tmp_path / "out.xlsx"
     result = seeded.invoke(main, ["export", "1", "--format", "xlsx", "-o", str(target)])
     assert result.exit_code == 0, result.output
-    sheet = load_workbook(target, read_only=True)["数据"]
-    rows = list(sheet.iter_rows(values_only=True))
+    book = load_workbook(target, read_only=True)
+    try:
+        rows = list(book["数据"].iter_rows(values_only=True))
+    finally:
+        book.close()
     assert rows[0][:2] == ("response_id", "group") and len(rows) > 1000
 
 
