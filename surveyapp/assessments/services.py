@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from analysis.responses import read_responses
+from analysis.signals import SignalCell
+from analysis.signals import quality_signals as signals_of
 from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
 from surveyapp.models.questionnaire import INSTRUMENTS
 
@@ -136,3 +139,15 @@ def export_csv(session: Session, assessment_id: int, timezone: str) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerows(export_rows(session, assessment_id, timezone))
     return buffer.getvalue()
+
+
+def quality_signals(session: Session, assessment: Assessment) -> tuple[SignalCell, ...]:
+    """Data-quality signals per group and mode (SPEC §2.5), from the export itself.
+
+    Read through the same reader as ``renke analyze``, so the page and the command agree.
+    """
+    if not session.scalar(select(func.count()).where(Response.assessment_id == assessment.id)):
+        return ()
+    text = export_csv(session, assessment.id, "UTC")
+    responses = read_responses(text.encode("utf-8"), scheme=None)
+    return signals_of(responses, min_duration_s=assessment.min_duration_s)

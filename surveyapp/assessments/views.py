@@ -44,6 +44,7 @@ def detail(assessment_id: int) -> str:
         groups=GROUPS,
         counts=services.group_counts(session, assessment_id),
         progress=quotas.progress(session, assessment),
+        signals=services.quality_signals(session, assessment),
         state=STATE_LABELS[assessment.state_at(db.utcnow())],
     )
 

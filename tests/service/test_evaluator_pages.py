@@ -79,3 +79,19 @@ def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_quality_signals_on_the_assessment_page(
+    app, client, login, make_user, make_assessment, make_link
+):
+    assessment = make_assessment(min_duration_s=0)
+    link = make_link(assessment=assessment, instrument="student")
+    for _ in range(4):
+        answer(app.test_client(), link)
+    answer(app.test_client(), link, resident="否")  # 1 of 5 is a non-resident
+    login(make_user("boss", role="admin"))
+    page = client.get(f"/a/{assessment.id}").get_data(as_text=True)
+    assert "数据质量信号" in page
+    row = next(line for line in page.split("<tr>") if line.startswith("<td>学生</td><td>全部</td>"))
+    assert ">5<" in row and ">4<" in row and "20.0%" in row  # rows, valid, non-resident share
+    assert "100.0%" in row  # every valid answer the same: a signal, not a reason

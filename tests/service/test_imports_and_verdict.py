@@ -166,7 +166,11 @@ def test_templates_download_and_name_units_and_sources(client, evaluator, kind):
     book = load_workbook(io.BytesIO(response.get_data()))
     assert book.sheetnames[0] == "数据"
     text = " ".join(
-        str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value
+        str(cell.value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value
     )
     if kind == "schools":
         assert "教育事业统计" in text and "㎡" in text and str(assessment.year - 1) in text

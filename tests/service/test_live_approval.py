@@ -14,7 +14,9 @@ def test_sql_sums_and_the_export_give_the_same_estimates(session):
     assessment = seed_demo(session, responses=True, seed=7)
     session.flush()
     live = live_approval(session, assessment)
-    exported = analyze_responses(export_csv(session, assessment.id, "Asia/Shanghai").encode("utf-8"))
+    exported = analyze_responses(
+        export_csv(session, assessment.id, "Asia/Shanghai").encode("utf-8")
+    )
     assert live is not None
     assert live.overall.approval == pytest.approx(exported.overall.approval, rel=1e-12)
     assert live.overall.se == pytest.approx(exported.overall.se, rel=1e-9)
