@@ -122,9 +122,36 @@ def seed_demo(session: Session, *, responses: bool = True, seed: int = 2026) -> 
     if not session.scalars(select(User).where(User.username == DEMO_USER)).first():
         add_user(session, DEMO_USER, DEMO_PASSWORD, "evaluator", county)
     session.flush()
+    add_demo_files(session, assessment)
     if responses:
         add_demo_responses(session, assessment, random.Random(seed))
     return assessment
+
+
+def add_demo_files(session: Session, assessment: Assessment) -> None:
+    """The schools and county files, accepted through the same checks as an upload."""
+    from surveyapp.demo_files import county_csv, schools_csv
+    from surveyapp.imports.services import accept_upload
+
+    now = utcnow()
+    accept_upload(
+        session,
+        assessment,
+        "schools",
+        "砚山县学校数据（示例）.csv",
+        schools_csv(SCHOOLS),
+        None,
+        now,
+    )
+    accept_upload(
+        session,
+        assessment,
+        "county",
+        "砚山县县级数据（示例）.csv",
+        county_csv(assessment.year),
+        None,
+        now,
+    )
 
 
 def create_demo_links(session: Session, assessment: Assessment, county: County) -> None:

@@ -176,3 +176,18 @@ def test_templates_download_and_name_units_and_sources(client, evaluator, kind):
         assert "教育事业统计" in text and "㎡" in text and str(assessment.year - 1) in text
     else:
         assert "基本均衡认定年份" in text and "政府保障" in text
+
+
+def test_the_demo_verdict_reads_as_the_issue_asks(session):
+    from surveyapp.demo import seed_demo
+    from surveyapp.verdicts.services import assessment_verdict
+
+    assessment = seed_demo(session, responses=True)
+    result = assessment_verdict(session, assessment)
+    assert result.missing == []
+    assert result.verdict is not None and result.verdict.eligible is True
+    assert list(result.verdict.reasons) == [
+        "砚山县平远镇中学（初中）生均体育运动场馆面积 8.1㎡，低于标准 10.2㎡ 的 85%",
+        "政府保障第 4 项（学校规模）未达标：砚山县第一中学义务教育阶段规模 2,150 人，超过 2,000 人（多 150 人）",
+    ]
+    assert result.verdict.approval.met is True
