@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -74,7 +74,13 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A request that writes takes SQLite's write lock when its transaction begins. A
+    # deferred transaction that reads first and writes later cannot wait for the lock
+    # (SQLITE_BUSY at once, the busy timeout notwithstanding) when another writer
+    # committed in between; an immediate one waits its turn. Reads stay deferred, and
+    # WAL lets them run beside the writer.
+    writes = has_request_context() and request.method not in {"GET", "HEAD", "OPTIONS"}
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def init_app(app: Flask) -> None:
