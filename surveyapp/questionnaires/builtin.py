@@ -89,6 +89,15 @@ def _items(texts: list[str], first_number: int) -> list[dict[str, Any]]:
     ]
 
 
+JUNIOR_GRADES = {"初一（7年级）": "7", "初二（8年级）": "8", "初三（9年级）": "9"}
+
+
+def _grade_question(text: str, *, lowest: int) -> dict[str, Any]:
+    """Grades ``lowest``–9, as families name them (初一 is grade 7)."""
+    values = {**{f"{n}年级": str(n) for n in range(lowest, 7)}, **JUNIOR_GRADES}
+    return {"id": "grade", "kind": "grade", "text": text, "options": list(values), "values": values}
+
+
 BUILTIN: dict[str, dict[str, Any]] = {
     "social": {
         "title": "义务教育优质均衡发展社会认可度调查问卷（社会卷）",
@@ -107,17 +116,9 @@ BUILTIN: dict[str, dict[str, Any]] = {
                 },
             },
             {
-                "id": "grade",
-                "kind": "grade",
-                "text": "您的孩子读几年级？（家长填写；有多个孩子的，按年级最高的填写）",
-                "options": [f"{n}年级" for n in range(1, 7)]
-                + ["初一（7年级）", "初二（8年级）", "初三（9年级）"],
-                "values": {
-                    **{f"{n}年级": str(n) for n in range(1, 7)},
-                    "初一（7年级）": "7",
-                    "初二（8年级）": "8",
-                    "初三（9年级）": "9",
-                },
+                **_grade_question(
+                    "您的孩子读几年级？（家长填写；有多个孩子的，按年级最高的填写）", lowest=1
+                ),
                 "only_for": "家长",
             },
             RESIDENCE,
@@ -145,19 +146,7 @@ BUILTIN: dict[str, dict[str, Any]] = {
         "title": "义务教育优质均衡发展社会认可度调查问卷（学生卷）",
         "intro": "同学你好！这份问卷不用写名字，大约 3 分钟。请按你自己的真实想法选择，谢谢你！",
         "questions": [
-            {
-                "id": "grade",
-                "kind": "grade",
-                "text": "你读几年级？",
-                "options": [f"{n}年级" for n in range(3, 7)]
-                + ["初一（7年级）", "初二（8年级）", "初三（9年级）"],
-                "values": {
-                    **{f"{n}年级": str(n) for n in range(3, 7)},
-                    "初一（7年级）": "7",
-                    "初二（8年级）": "8",
-                    "初三（9年级）": "9",
-                },
-            },
+            _grade_question("你读几年级？", lowest=3),
             RESIDENCE,
             RESIDENT,
             *_items(STUDENT_ITEMS, 17),
