@@ -128,8 +128,8 @@ def verdict(**options: Any) -> None:
         click.echo(refused.describe(), err=True)
         ctx.exit(2)
     except _Refusals as refusals:
-        for refused in refusals.refusals:
-            click.echo(refused.describe(), err=True)
+        for each in refusals.refusals:
+            click.echo(each.describe(), err=True)
         ctx.exit(2)
     for warning in result.warnings:
         click.echo(f"警告：{warning}", err=True)

@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import click
+from flask import Flask
 from sqlalchemy import select
 
 from surveyapp import create_app, db
 
 
-def _app():  # type: ignore[no-untyped-def]
+def _app() -> Flask:
     return create_app()
 
 
@@ -184,8 +185,8 @@ def links(assessment_id: int, output: str, qr_dir: Path | None) -> None:
         with click.progressbar(rows, label="二维码", file=sys.stderr) as progress:
             for row in progress:
                 stem = qr_dir / f"link-{row['id']}"
-                stem.with_suffix(".png").write_bytes(qr.qr_png(row["url"]))
-                stem.with_suffix(".svg").write_bytes(qr.qr_svg(row["url"]))
+                stem.with_suffix(".png").write_bytes(qr.qr_png(str(row["url"])))
+                stem.with_suffix(".svg").write_bytes(qr.qr_svg(str(row["url"])))
     if output == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

@@ -18,7 +18,7 @@ def link_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/s/{token}"
 
 
-def _code(url: str) -> qrcode.QRCode:  # type: ignore[type-arg]
+def _code(url: str) -> qrcode.QRCode:
     # M-level correction survives a folded or slightly smudged poster.
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=10, border=4)
     code.add_data(url)

@@ -8,6 +8,7 @@ marginal targets on valid responses; they never refuse a respondent who has answ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -51,26 +52,16 @@ class Progress:
 
 
 def progress(session: Session, assessment: Assessment) -> Progress:
+    """Valid responses per group, area, grade band and school."""
     valid = (Response.assessment_id == assessment.id, Response.valid.is_(True))
-    groups = dict(
-        session.execute(
-            select(Response.respondent_group, func.count())
-            .where(*valid)
-            .group_by(Response.respondent_group)
-        ).all()
-    )
-    areas = dict(
-        session.execute(
-            select(Response.area, func.count())
-            .where(*valid, Response.area.is_not(None))
-            .group_by(Response.area)
-        ).all()
-    )
-    grades = session.execute(
-        select(Response.respondent_group, Response.grade, func.count())
-        .where(*valid, Response.grade.is_not(None))
-        .group_by(Response.respondent_group, Response.grade)
-    ).all()
+
+    def counts(*columns: Any) -> list[tuple[Any, ...]]:
+        query = select(*columns, func.count()).where(*valid)
+        for column in columns:
+            query = query.where(column.is_not(None))
+        return [tuple(row) for row in session.execute(query.group_by(*columns))]
+
+    grades = counts(Response.respondent_group, Response.grade)
     plan = sample_plan(assessment)
     bands: dict[str, dict[str, int]] = {}
     for group, names in plan.grades.items() if plan else ():
@@ -78,16 +69,15 @@ def progress(session: Session, assessment: Assessment) -> Progress:
         for name in names:
             low, high = _band_range(name)
             bands[group][name] = sum(
-                n for g, grade, n in grades if g == group and low <= grade <= high
+                int(n) for g, grade, n in grades if g == group and low <= int(grade) <= high
             )
-    schools = dict(
-        session.execute(
-            select(Response.school_code, func.count())
-            .where(*valid, Response.school_code.is_not(None))
-            .group_by(Response.school_code)
-        ).all()
+    return Progress(
+        plan,
+        groups={str(group): int(n) for group, n in counts(Response.respondent_group)},
+        areas={str(area): int(n) for area, n in counts(Response.area)},
+        bands=bands,
+        schools={str(code): int(n) for code, n in counts(Response.school_code)},
     )
-    return Progress(plan, groups, areas, bands, schools)
 
 
 def _band_range(name: str) -> tuple[int, int]:

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -103,7 +104,7 @@ def item_columns(session: Session, assessment_id: int) -> list[tuple[str, str]]:
     return columns
 
 
-def export_rows(session: Session, assessment_id: int, timezone: str) -> Iterator[list[object]]:
+def export_rows(session: Session, assessment_id: int, timezone: str) -> Iterator[list[Any]]:
     """The SPEC §3 responses table: a header row, then one row per response."""
     from zoneinfo import ZoneInfo
 

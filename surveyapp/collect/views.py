@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from surveyapp import db
 from surveyapp.collect import services
@@ -28,7 +29,7 @@ CLOSED_AFTER_MESSAGE = "本次调查已结束，感谢您的关注。"
 
 
 @blueprint.get("/s/<token>")
-def questionnaire(token: str) -> Response | tuple[str, int]:
+def questionnaire(token: str) -> ResponseReturnValue:
     now = utcnow()
     status = services.link_status(db.session(), token, now)
     if not status.is_open:
@@ -39,7 +40,7 @@ def questionnaire(token: str) -> Response | tuple[str, int]:
 
 
 @blueprint.post("/s/<token>")
-def submit(token: str) -> Response | tuple[str, int]:
+def submit(token: str) -> ResponseReturnValue:
     session = db.session()
     now = utcnow()
     status = services.link_status(session, token, now)

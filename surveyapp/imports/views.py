@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from analysis.tables import InputRefused
 from analysis.templates_xlsx import county_template, schools_template
@@ -11,6 +12,7 @@ from surveyapp.accounts.views import login_required
 from surveyapp.approval import standard_for
 from surveyapp.assessments.views import load_assessment
 from surveyapp.imports import services
+from surveyapp.models import Assessment
 from surveyapp.models.datafile import DATA_KINDS
 
 blueprint = Blueprint("imports", __name__)
@@ -25,7 +27,7 @@ def data(assessment_id: int) -> str:
 
 @blueprint.post("/a/<int:assessment_id>/data/<kind>")
 @login_required
-def upload(assessment_id: int, kind: str) -> Response | tuple[str, int]:
+def upload(assessment_id: int, kind: str) -> ResponseReturnValue:
     assessment = load_assessment(assessment_id)
     if kind not in DATA_KINDS:
         abort(404)
@@ -67,7 +69,9 @@ def template(assessment_id: int, kind: str) -> Response:
     )
 
 
-def _page(assessment, *, kind: str | None = None, problems: list[str] | None = None) -> str:  # type: ignore[no-untyped-def]
+def _page(
+    assessment: Assessment, *, kind: str | None = None, problems: list[str] | None = None
+) -> str:
     session = db.session()
     return render_template(
         "imports/data.html",
