@@ -12,6 +12,8 @@ class AccountError(ValueError):
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
+    if not username or len(username) > 80 or not username.isprintable():
+        return None
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
     if user is None or not user.check_password(password):
         return None

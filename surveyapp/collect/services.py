@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from surveyapp.collect.forms import Submission
 from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
 from surveyapp.security import FormKey
 
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 NON_RESIDENT = "非本县居民"
 TOO_FAST = "用时过短"
 DUPLICATE = "重复提交（同一设备、同一问卷）"
@@ -37,6 +39,8 @@ class LinkStatus:
 
 def link_status(session: Session, token: str, now: datetime) -> LinkStatus:
     """Resolve a QR token to its link and decide whether the form may be shown."""
+    if not TOKEN_PATTERN.fullmatch(token):
+        return LinkStatus("unknown")  # not one of ours: no need to ask the database
     link = session.scalars(
         select(CollectionLink).where(CollectionLink.token == token)
     ).one_or_none()

@@ -120,3 +120,31 @@ def test_any_posted_form_with_a_valid_key_is_stored_once_or_refused(client, make
             f"/s/{link.token}", data={**full_answers("social", identity="其他群众"), "key": key}
         )
         assert complete.status_code == 303
+
+
+def test_nul_bytes_reach_no_database(client, make_user, make_link):
+    make_user("someone", role="admin")
+    client.get("/login")
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    response = client.post(
+        "/login", data={"username": "some\x00one", "password": "x", "csrf_token": token}
+    )
+    assert response.status_code == 200 and "用户名或密码不正确" in response.get_data(as_text=True)
+    link = make_link(instrument="student")
+    response = client.post(f"/s/{link.token}", data={"key": "a\x00b", "q17": "\x00"})
+    assert response.status_code == 409
+
+
+def test_a_value_the_database_refuses_is_a_400(client, monkeypatch):
+    from sqlalchemy.exc import DataError
+
+    from surveyapp.collect import services
+
+    def refuse(*_args, **_kwargs):
+        raise DataError("SELECT", {}, Exception("PostgreSQL text fields cannot contain NUL"))
+
+    monkeypatch.setattr(services, "link_status", refuse)
+    response = client.get("/s/abc")
+    assert response.status_code == 400
+    assert "请求格式不正确" in response.get_data(as_text=True)
