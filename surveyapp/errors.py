@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
-from sqlalchemy.exc import DataError
+from flask import Flask, current_app, render_template
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from surveyapp import db
@@ -16,6 +16,7 @@ MESSAGES = {
     413: "上传的文件太大。",
     429: "提交过于频繁，请稍后再试。",
     500: "服务器出错了，请稍后再试。我们已记录此问题。",
+    503: "系统繁忙，请稍后返回上一页再次提交，您填写的答案在上一页中仍然保留。",
 }
 
 
@@ -24,6 +25,16 @@ def init_app(app: Flask) -> None:
     # A value the database cannot take (e.g. a NUL byte on PostgreSQL) is the request's
     # fault: a 400, not a 500. Inputs are checked before this; it is the safety net.
     app.register_error_handler(DataError, _data_error)
+    app.register_error_handler(OperationalError, _database_unavailable)
+
+
+def _database_unavailable(error: OperationalError) -> tuple[str, int, dict[str, str]]:
+    # Locked past the busy timeout, or the server unreachable: the client may retry (a
+    # respondent's form key makes the retry store one response at most).
+    current_app.logger.error("database unavailable: %s", error.orig)
+    db.session().rollback()
+    page = render_template("errors/error.html", code=503, message=MESSAGES[503])
+    return page, 503, {"Retry-After": "5"}
 
 
 def _data_error(error: DataError) -> tuple[str, int]:

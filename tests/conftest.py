@@ -124,11 +124,17 @@ def app(migrated_engine: Engine, database_url: str, tmp_path: Path) -> Iterator[
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
-    """A session on the test's transaction, for arranging and checking data."""
-    with app.app_context():
-        from surveyapp import db
+    """A session of its own on the test's transaction, for arranging and checking data.
 
-        yield db.session()
+    Not the requests' session: no app context is held open, so each request gets its
+    own context and session, as in production, and a request's rollback cannot undo
+    what the test arranged.
+    """
+    own = app.extensions["renke.sessions"]()
+    try:
+        yield own
+    finally:
+        own.close()
 
 
 @pytest.fixture

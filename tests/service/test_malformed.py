@@ -148,3 +148,27 @@ def test_a_value_the_database_refuses_is_a_400(client, monkeypatch):
     response = client.get("/s/abc")
     assert response.status_code == 400
     assert "请求格式不正确" in response.get_data(as_text=True)
+
+
+def test_database_unavailable_is_a_503_asking_to_retry(client, make_link, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from surveyapp.collect import services
+
+    link = make_link(instrument="student")
+    key = KEY.search(client.get(f"/s/{link.token}").get_data(as_text=True)).group(1)
+
+    def locked(*_args, **_kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(services, "record_response", locked)
+    response = client.post(f"/s/{link.token}", data={"key": key, **full_answers("student")})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "答案在上一页中仍然保留" in response.get_data(as_text=True)
+    monkeypatch.undo()
+    # the retry with the same key stores exactly one response
+    assert (
+        client.post(f"/s/{link.token}", data={"key": key, **full_answers("student")}).status_code
+        == 303
+    )
