@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, request
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -16,7 +16,7 @@ MESSAGES = {
     413: "上传的文件太大。",
     429: "提交过于频繁，请稍后再试。",
     500: "服务器出错了，请稍后再试。我们已记录此问题。",
-    503: "系统繁忙，请稍后返回上一页再次提交，您填写的答案在上一页中仍然保留。",
+    503: "系统繁忙，请稍后再试。",
 }
 
 
@@ -33,7 +33,14 @@ def _database_unavailable(error: OperationalError) -> tuple[str, int, dict[str, 
     # respondent's form key makes the retry store one response at most).
     current_app.logger.error("database unavailable: %s", error.orig)
     db.session().rollback()
-    page = render_template("errors/error.html", code=503, message=MESSAGES[503])
+    if request.method == "POST" and request.blueprint == "collect":
+        # The answers travel back in the page itself, so one tap resubmits them: no
+        # database, no JavaScript, nothing lost.
+        page = render_template(
+            "errors/retry.html", action=request.path, fields=list(request.form.items(multi=True))
+        )
+    else:
+        page = render_template("errors/error.html", code=503, message=MESSAGES[503])
     return page, 503, {"Retry-After": "5"}
 
 
