@@ -54,7 +54,9 @@ def load_secret_key(instance_path: Path, environ: dict[str, str]) -> str:
             raise ConfigurationError(
                 "SECRET_KEY 为空或为示例值，生产环境不能使用；请删除该变量以自动生成，或设置随机值"
             )
-        return key
+        if key.strip():
+            return key
+        # An empty key in development: as if unset (a Flask app cannot sign with "").
     path = instance_path / SECRET_KEY_FILE
     instance_path.mkdir(parents=True, exist_ok=True)
     try:
@@ -86,6 +88,8 @@ def settings_from_environment(
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'renke.sqlite3'}"
     return {
         "SECRET_KEY": load_secret_key(instance_path, env),
+        # Old keys, comma-separated, still accepted for signed forms and sessions.
+        "SECRET_KEY_FALLBACKS": [k for k in env.get("SECRET_KEY_FALLBACKS", "").split(",") if k],
         "DATABASE_URL": normalise_database_url(database_url),
         "RENKE_PUBLIC_URL": (env.get("RENKE_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "RENKE_SUBMIT_RATE_LIMIT": env.get("RENKE_SUBMIT_RATE_LIMIT", "20/minute"),

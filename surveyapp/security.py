@@ -4,9 +4,11 @@ A form key is issued with each questionnaire page. It is signed (itsdangerous), 
 its link, the time it was issued (so the answering time is measured on the server,
 SPEC §6) and a random nonce. The nonce is stored with the response, unique, so a
 double tap or a retried submission stores one response. The key also serves as the
-form's CSRF token and lives as long as the form (``FORM_KEY_MAX_AGE``): a respondent has
-no session or privilege a forged request could borrow, and each key stores at most one
-response.
+form's CSRF token and lives as long as the form: it does not expire, since a
+respondent has no session or privilege a forged request could borrow and each key
+stores at most one response, while a phone may keep a half-answered form open for days.
+Keys signed with a key listed in ``SECRET_KEY_FALLBACKS`` are still read, so rotating
+the secret does not turn open forms away.
 
 A device is a random cookie; only ``HMAC(secret, assessment:device)`` is stored, so the
 stored hash cannot be linked across assessments or back to the cookie (SPEC §2.5).
@@ -23,13 +25,8 @@ from datetime import UTC, datetime
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-FORM_KEY_MAX_AGE = 24 * 3600
 DEVICE_COOKIE = "rk_device"
 DEVICE_COOKIE_MAX_AGE = 400 * 24 * 3600
-
-
-class FormKeyExpired(Exception):
-    """The form stood open longer than FORM_KEY_MAX_AGE; the answers are kept."""
 
 
 class FormKeyInvalid(Exception):
@@ -43,7 +40,9 @@ class FormKey:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="renke.form-key")
+    # itsdangerous signs with the last key and accepts any of them.
+    keys = [*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.config["SECRET_KEY"]]
+    return URLSafeSerializer(keys, salt="renke.form-key")
 
 
 def issue_form_key(link_token: str, now: datetime) -> str:
@@ -59,13 +58,8 @@ def read_form_key(key: str, link_token: str, now: datetime) -> FormKey:
     if not isinstance(payload, dict) or payload.get("l") != link_token:
         raise FormKeyInvalid
     issued_at = datetime.fromtimestamp(float(payload["t"]), UTC)
-    # The issue time is ours (signed); the age is measured on the same clock as the
-    # answering time, so a slow respondent and a too-fast one are judged alike.
-    age = (now - issued_at).total_seconds()
-    if age < -5:
+    if (issued_at - now).total_seconds() > 5:  # from the future: not ours
         raise FormKeyInvalid
-    if age > FORM_KEY_MAX_AGE:
-        raise FormKeyExpired
     return FormKey(nonce=str(payload["n"]), issued_at=min(issued_at, now))
 
 

@@ -197,7 +197,7 @@ def make_assessment(
         if state in ("collecting", "closed"):
             assessment.open()
         if state == "closed":
-            assessment.close()
+            assessment.close(now)
         session.flush()
         return assessment
 

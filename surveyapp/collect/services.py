@@ -92,10 +92,15 @@ def valid_count(session: Session, assessment_id: int, group: str) -> int:
 
 
 def accepts_submission(status: LinkStatus, key: FormKey) -> bool:
-    """A form issued while collecting is accepted even if collection ended meanwhile."""
-    if status.assessment is None or status.link is None or not status.link.active:
+    """A form shown while collecting is accepted, whatever happened since (SPEC §2.5).
+
+    The collection may have closed, the evaluator may have closed it or stopped the
+    link, the group may be full: one who has answered is never refused. The signed
+    issue time says when the form was shown.
+    """
+    if status.assessment is None or status.link is None:
         return False
-    return status.assessment.state_at(key.issued_at) == "collecting"
+    return status.assessment.collecting_at(key.issued_at)
 
 
 def find_by_key(session: Session, nonce: str) -> Response | None:

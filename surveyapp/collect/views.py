@@ -12,7 +12,6 @@ from surveyapp.db import utcnow
 from surveyapp.security import (
     DEVICE_COOKIE,
     DEVICE_COOKIE_MAX_AGE,
-    FormKeyExpired,
     FormKeyInvalid,
     device_hash,
     issue_form_key,
@@ -23,7 +22,6 @@ from surveyapp.security import (
 blueprint = Blueprint("collect", __name__)
 
 STATUS_CODES = {"unknown": 404, "inactive": 410}
-KEY_EXPIRED_MESSAGE = "页面打开时间较长，已为您保留答案，请核对后再次提交。"
 KEY_INVALID_MESSAGE = "页面已失效，已为您保留答案，请核对后再次提交。"
 CLOSED_AFTER_MESSAGE = "本次调查已结束，感谢您的关注。"
 
@@ -49,11 +47,14 @@ def submit(token: str) -> ResponseReturnValue:
     form, submission = read_answers(status.questionnaire, status.link, request.form)
     try:
         key = read_form_key(request.form.get("key", ""), token, now)
-    except (FormKeyExpired, FormKeyInvalid) as error:
+    except FormKeyInvalid:
         if not status.is_open:
             return _status_page(status)
-        notice = KEY_EXPIRED_MESSAGE if isinstance(error, FormKeyExpired) else KEY_INVALID_MESSAGE
-        return _form_page(status, form, issue_form_key(token, now), notice=notice, code=409)
+        # Not our key (forged, or signed with a secret since removed): a fresh one, and
+        # the answering time starts again, so no one skips the minimum time this way.
+        return _form_page(
+            status, form, issue_form_key(token, now), notice=KEY_INVALID_MESSAGE, code=409
+        )
     if not services.accepts_submission(status, key):
         return _status_page(status)
     stored = services.find_by_key(session, key.nonce)

@@ -60,6 +60,9 @@ class Assessment(Base):
     group_caps: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Evaluator's choice: stop preset-group links whose group is full (SPEC §2.5).
     stop_full_groups: Mapped[bool] = mapped_column(default=False)
+    # When the evaluator closed the collection (cleared by reopening): forms shown
+    # before it are still accepted (SPEC §2.5: one who has answered is never refused).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     county: Mapped[County] = relationship()
@@ -81,17 +84,29 @@ class Assessment(Base):
             return "closed"
         return "collecting"
 
+    def collecting_at(self, moment: datetime) -> bool:
+        """Whether a form could have been shown at ``moment`` (window and evaluator)."""
+        if self.state == "draft":
+            return False
+        if self.opens_at is not None and moment < self.opens_at:
+            return False
+        if self.closes_at is not None and moment >= self.closes_at:
+            return False
+        return self.closed_at is None or moment < self.closed_at
+
     def open(self) -> None:
         if self.state != "draft":
             raise InvalidTransition(
                 f"只有准备中的评估可以开始收集（当前：{STATE_LABELS[self.state]}）"
             )
         self.state = "collecting"
+        self.closed_at = None
 
-    def close(self) -> None:
+    def close(self, now: datetime) -> None:
         if self.state != "collecting":
             raise InvalidTransition(f"只有收集中的评估可以结束（当前：{STATE_LABELS[self.state]}）")
         self.state = "closed"
+        self.closed_at = now
 
     def reopen(self) -> None:
         if self.state != "closed":
@@ -99,3 +114,4 @@ class Assessment(Base):
                 f"只有已结束的评估可以重新开放（当前：{STATE_LABELS[self.state]}）"
             )
         self.state = "collecting"
+        self.closed_at = None

@@ -60,8 +60,8 @@ class Response(Base):
     answers: Mapped[dict[str, str]] = mapped_column(JSON)
     # a_i and b_i of SPEC §4 under the standard's scheme, fixed at submission, so the
     # live approval is a SQL aggregate (see surveyapp.approval).
-    score_sum: Mapped[float] = mapped_column(default=0.0)
-    score_count: Mapped[int] = mapped_column(default=0)
+    score_sum: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    score_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"<Response {self.public_id} {self.respondent_group} valid={self.valid}>"

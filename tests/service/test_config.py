@@ -26,8 +26,12 @@ def test_secret_key_is_generated_once_with_mode_0600(tmp_path):
 def test_placeholder_secret_is_refused_in_production(tmp_path, placeholder):
     with pytest.raises(ConfigurationError):
         load_secret_key(tmp_path, {"SECRET_KEY": placeholder, "RENKE_ENV": "production"})
-    # in development it is accepted (a developer's choice)
-    assert load_secret_key(tmp_path, {"SECRET_KEY": placeholder}) == placeholder
+    # in development a placeholder is the developer's choice; an empty one means unset
+    if placeholder.strip():
+        assert load_secret_key(tmp_path, {"SECRET_KEY": placeholder}) == placeholder
+    else:
+        generated = load_secret_key(tmp_path, {"SECRET_KEY": placeholder})
+        assert len(generated) >= 48 and generated == (tmp_path / "secret_key").read_text()
 
 
 def test_defaults_need_no_configuration(tmp_path):

@@ -15,15 +15,15 @@ NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 def test_assessment_lifecycle_moves():
     assessment = Assessment(state="draft")
     with pytest.raises(InvalidTransition):
-        assessment.close()
+        assessment.close(NOW)
     assessment.open()
     assert assessment.state == "collecting"
     with pytest.raises(InvalidTransition):
         assessment.open()
-    assessment.close()
+    assessment.close(NOW)
     assert assessment.state == "closed"
     with pytest.raises(InvalidTransition):
-        assessment.close()
+        assessment.close(NOW)
     assessment.reopen()
     assert assessment.state == "collecting"
 

@@ -244,22 +244,44 @@ def test_straight_lining_is_not_a_reason(client, session, make_link, clock):
     assert saved.valid
 
 
-def test_expired_form_key_keeps_the_answers(client, session, make_link, clock):
+def test_a_form_left_open_for_days_is_still_accepted(client, session, make_link, clock):
+    # The key does not expire: a parent may answer half, and finish two days later.
     link = make_link(instrument="social")
     key = open_form(client, link)
-    clock.advance(25 * 3600)  # the key lives 24 hours
+    clock.advance(2 * 24 * 3600)
     body = full_answers("social", identity="其他群众", q2="不满意")
-    response = client.post(f"/s/{link.token}", data={"key": key, **body})
+    assert client.post(f"/s/{link.token}", data={"key": key, **body}).status_code == 303
+    [saved] = stored(session, link.assessment)
+    assert saved.valid and saved.duration_s == pytest.approx(2 * 24 * 3600, abs=1)
+
+
+def test_a_rotated_secret_still_reads_open_forms(app, client, session, make_link, clock):
+    link = make_link(instrument="student")
+    key = open_form(client, link)
+    app.config["SECRET_KEY_FALLBACKS"] = [app.config["SECRET_KEY"]]
+    app.config["SECRET_KEY"] = "a-new-secret-after-rotation"
+    clock.advance(60)
+    assert submit(client, link, key, full_answers("student")).status_code == 303
+    [saved] = stored(session, link.assessment)
+    assert saved.valid and saved.duration_s == pytest.approx(60, abs=1)
+
+
+def test_an_unreadable_key_keeps_the_answers_and_restarts_the_clock(
+    client, session, make_link, clock
+):
+    link = make_link(instrument="social")
+    body = full_answers("social", identity="其他群众", q2="不满意")
+    response = client.post(f"/s/{link.token}", data={"key": "not-ours", **body})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "已为您保留答案" in page
     assert 'name="q2" value="不满意" checked' in page
     fresh = KEY.search(page).group(1)
-    assert fresh != key
     assert stored(session, link.assessment) == []
     clock.advance(60)
     assert client.post(f"/s/{link.token}", data={"key": fresh, **body}).status_code == 303
-    assert len(stored(session, link.assessment)) == 1
+    [saved] = stored(session, link.assessment)
+    assert saved.valid
 
 
 @pytest.mark.parametrize("key", ["", "forged", "x" * 5000])
@@ -332,6 +354,43 @@ def test_a_form_opened_before_closing_is_still_accepted(
     assert submit(client, link, key, full_answers("student")).status_code == 303
     [saved] = stored(session, assessment)
     assert saved.valid
+
+
+@pytest.mark.parametrize("what", ["evaluator closes", "link stopped"])
+def test_a_form_shown_before_the_evaluator_stops_is_accepted(
+    client, session, make_assessment, make_link, clock, what
+):
+    assessment = make_assessment()
+    link = make_link(assessment=assessment, instrument="student")
+    key = open_form(client, link)
+    clock.advance(90)
+    if what == "evaluator closes":
+        assessment.close(clock.now - timedelta(seconds=30))
+    else:
+        link.active = False
+    session.commit()
+    assert 'name="key"' not in client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert submit(client, link, key, full_answers("student")).status_code == 303
+    [saved] = stored(session, assessment)
+    assert saved.valid
+
+
+def test_a_form_shown_after_the_evaluator_closed_is_not_accepted(
+    client, session, make_assessment, make_link, clock
+):
+    assessment = make_assessment()
+    link = make_link(assessment=assessment, instrument="student")
+    assessment.close(clock.now - timedelta(hours=1))
+    session.commit()
+    # a key minted while closed cannot exist; forge the timing with a real key
+    assessment.reopen()
+    session.commit()
+    key = open_form(client, link)
+    assessment.close(clock.now - timedelta(seconds=1))
+    session.commit()
+    clock.advance(60)
+    assert submit(client, link, key, full_answers("student")).status_code == 200
+    assert stored(session, assessment) == []
 
 
 def test_full_preset_group_stops_new_forms_only(
