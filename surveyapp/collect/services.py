@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -174,6 +174,17 @@ def record_response(
 def _device_answered(
     session: Session, assessment_id: int, device_hash: str, link: CollectionLink
 ) -> bool:
+    """Whether this device already answered this instrument in this assessment.
+
+    Two submissions from one device at once must not both find "no": SQLite's writers
+    are serialised by BEGIN IMMEDIATE (surveyapp.db); on PostgreSQL a transaction lock
+    on the (assessment, device, instrument) triple does the same, until commit.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"renke:{assessment_id}:{device_hash}:{link.instrument}"},
+        )
     return (
         session.scalar(
             select(func.count()).where(

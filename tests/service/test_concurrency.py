@@ -58,3 +58,80 @@ def test_parallel_submissions_on_sqlite_are_all_stored(tmp_path):
     app.extensions["renke.engine"].dispose()
     assert statuses == [303] * (THREADS * EACH)
     assert stored == THREADS * EACH
+
+
+def test_parallel_submissions_from_one_device_leave_one_valid(database_url, tmp_path):
+    """Eight forms from one phone posted at once: one valid, seven duplicates (both backends)."""
+    if database_url.startswith("sqlite"):
+        database_url = f"sqlite:///{tmp_path / 'renke.sqlite3'}"
+    else:
+        database_url = _fresh_postgres_copy(database_url)
+    app = create_app(
+        {"SECRET_KEY": "x", "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path)}
+    )
+    try:
+        db.upgrade(database_url)
+        with app.app_context():
+            session = db.session()
+            seed_demo(session, responses=False)
+            session.execute(update(Assessment).values(min_duration_s=0))
+            token = session.scalars(
+                select(CollectionLink.token).where(CollectionLink.preset_group == "其他群众")
+            ).one()
+            session.commit()
+        clients = []
+        keys = []
+        for _ in range(THREADS):
+            client = app.test_client()
+            client.set_cookie("rk_device", "one-family-phone")
+            keys.append(KEY.search(client.get(f"/s/{token}").get_data(as_text=True)).group(1))
+            clients.append(client)
+        barrier = threading.Barrier(THREADS)
+        statuses = []
+
+        def post(client, key):
+            body = full_answers("social")
+            body.pop("identity")
+            barrier.wait()
+            statuses.append(client.post(f"/s/{token}", data={"key": key, **body}).status_code)
+
+        threads = [
+            threading.Thread(target=post, args=pair) for pair in zip(clients, keys, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with app.app_context():
+            valid = db.session().scalars(select(Response.valid)).all()
+        assert statuses == [303] * THREADS
+        assert sorted(valid) == [False] * (THREADS - 1) + [True]
+    finally:
+        app.extensions["renke.engine"].dispose()
+        if not database_url.startswith("sqlite"):
+            _drop_postgres(database_url)
+
+
+def _fresh_postgres_copy(url: str) -> str:
+    import secrets as random_names
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"renke_race_{random_names.token_hex(4)}"
+    admin = create_engine(make_url(url).set(database="test"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="test"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
