@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any
 
 from flask import Flask, Response, g, request
 
 REQUEST_LOGGER = "renke.request"
+_LINK_PATH = re.compile(r"^/s/[^/]+")
+
+
+def mask_path(path: str) -> str:
+    """A path fit for logs: a link token identifies a school's or a group's link."""
+    return _LINK_PATH.sub("/s/<token>", path)
 
 
 class JsonFormatter(logging.Formatter):
@@ -44,10 +51,17 @@ def configure(level: int = logging.INFO) -> None:
 
 def init_app(app: Flask) -> None:
     configure()
+    app.log_exception = _log_exception.__get__(app)  # type: ignore[method-assign]
     app.logger.handlers.clear()
     app.logger.parent = logging.getLogger("renke")
     app.before_request(_start_timer)
     app.after_request(_log_request)
+
+
+def _log_exception(app: Flask, exc_info: Any) -> None:
+    """Flask's own, but naming the route pattern instead of the path (no link token)."""
+    route = request.url_rule.rule if request.url_rule else mask_path(request.path)
+    app.logger.error("Exception on %s [%s]", route, request.method, exc_info=exc_info)
 
 
 def _start_timer() -> None:

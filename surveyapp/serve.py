@@ -7,11 +7,31 @@ import socket
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+from surveyapp.logs import mask_path
 
 # No %(h)s (remote address) and no %(a)s (user agent): respondents stay anonymous.
 ACCESS_LOG_FORMAT = (
     '{"time":"%(t)s","method":"%(m)s","path":"%(U)s","status":%(s)s,"bytes":%(B)s,"ms":%(M)s}'
 )
+
+
+class AnonymousAccessLogger(Logger):  # type: ignore[misc]
+    """gunicorn's logger with the client's address, agent and link tokens left out.
+
+    The format has no %(h)s or %(a)s; this also blanks them (and the headers) in case
+    an operator's format asks for them, and masks ``/s/<token>`` in the path.
+    """
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        # no request headers, environment variables or response headers either
+        atoms = {key: value for key, value in atoms.items() if "{" not in key}
+        atoms.update({"h": "-", "a": "-", "f": "-", "q": "-"})
+        atoms["U"] = mask_path(str(atoms.get("U") or ""))
+        atoms["r"] = f"{atoms.get('m')} {atoms['U']} {atoms.get('H')}"
+        return atoms
 
 
 class RenkeServer(BaseApplication):  # type: ignore[misc]
@@ -44,6 +64,7 @@ def serve(host: str, port: int, workers: int) -> None:
             "graceful_timeout": 20,
             "accesslog": "-",
             "access_log_format": ACCESS_LOG_FORMAT,
+            "logger_class": AnonymousAccessLogger,
             "errorlog": "-",
             "preload_app": False,
         }
