@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import Blueprint, Response, abort, current_app, g, render_template
 
 from surveyapp import db, qr, quotas
 from surveyapp.accounts.views import login_required, require_county
+from surveyapp.approval import live_approval, standard_for
 from surveyapp.assessments import services
 from surveyapp.models import Assessment, CollectionLink
 from surveyapp.models.assessment import STATE_LABELS
@@ -45,6 +48,8 @@ def detail(assessment_id: int) -> str:
         counts=services.group_counts(session, assessment_id),
         progress=quotas.progress(session, assessment),
         signals=services.quality_signals(session, assessment),
+        result=SimpleNamespace(approval=live_approval(session, assessment)),
+        std=standard_for(assessment.standard),
         state=STATE_LABELS[assessment.state_at(db.utcnow())],
     )
 

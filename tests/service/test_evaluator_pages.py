@@ -24,8 +24,8 @@ def test_detail_counts_valid_and_all(app, client, login, make_user, make_assessm
     answer(respondent, link)  # same device: kept, invalid
     login(make_user("boss", role="admin"))
     page = client.get(f"/a/{assessment.id}").get_data(as_text=True)
-    assert "<td>学生</td>" in page
-    row = page.split("<td>学生</td>", 1)[1].split("</tr>", 1)[0]
+    counts = page.split("<h2>各群体答卷</h2>", 1)[1]
+    row = counts.split("<td>学生</td>", 1)[1].split("</tr>", 1)[0]
     cells = [cell.split(">")[-1] for cell in row.split("</td>")[:3]]
     assert cells[1:] == ["1", "2"]
 
@@ -95,3 +95,40 @@ def test_quality_signals_on_the_assessment_page(
     row = next(line for line in page.split("<tr>") if line.startswith("<td>学生</td><td>全部</td>"))
     assert ">5<" in row and ">4<" in row and "20.0%" in row  # rows, valid, non-resident share
     assert "100.0%" in row  # every valid answer the same: a signal, not a reason
+
+
+def test_live_approval_and_valid_rate_warning_on_the_assessment_page(
+    app, client, login, make_user, make_assessment, make_link
+):
+    assessment = make_assessment(min_duration_s=0)
+    link = make_link(assessment=assessment, instrument="student")
+    for _ in range(6):
+        answer(app.test_client(), link, q17="一般")  # 7 of 8 approve
+    for _ in range(4):
+        answer(app.test_client(), link, resident="否")  # invalid: valid rate 60%
+    login(make_user("boss", role="admin"))
+    page = client.get(f"/a/{assessment.id}").get_data(as_text=True)
+    assert "总体 <strong>87.5%</strong>" in page
+    assert "有效率 60.0%" in page
+    assert "低于 70%" in page
+    verdict = client.get(f"/a/{assessment.id}/verdict").get_data(as_text=True)
+    assert "尚未上传学校数据" in verdict and "总体 <strong>87.5%</strong>" in verdict
+
+
+def test_groups_under_five_are_suppressed(
+    app, client, login, make_user, make_assessment, make_link
+):
+    assessment = make_assessment(min_duration_s=0)
+    link = make_link(assessment=assessment, instrument="student")
+    for _ in range(4):
+        answer(app.test_client(), link)
+    login(make_user("boss", role="admin"))
+    page = client.get(f"/a/{assessment.id}").get_data(as_text=True)
+    approval = page.split("<h2>各群体答卷</h2>", 1)[0]
+    assert "暂不显示认可度" in approval and "总体" not in approval
+    answer(app.test_client(), make_link(assessment=assessment, instrument="staff"), identity="教师")
+    answer(app.test_client(), make_link(assessment=assessment, instrument="staff"), identity="教师")
+    page = client.get(f"/a/{assessment.id}").get_data(as_text=True)
+    approval = page.split("<h2>各群体答卷</h2>", 1)[0]
+    row = approval.split("<td>学生</td>", 1)[1].split("</tr>", 1)[0]
+    assert "&lt;5" in row and "100" not in row
