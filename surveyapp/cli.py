@@ -10,8 +10,10 @@ from pathlib import Path
 import click
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from surveyapp import create_app, db
+from surveyapp.models import County
 
 
 def _app() -> Flask:
@@ -89,24 +91,38 @@ def user_group() -> None:
     """Accounts of evaluators and provincial staff."""
 
 
+def _one_county(session: Session, name: str) -> County:
+    """The county named "砚山县" or, where names repeat, "文山壮族苗族自治州/砚山县"."""
+    prefecture, _, county = name.rpartition("/")
+    query = select(County).where(County.name == county)
+    if prefecture:
+        query = query.where(County.prefecture == prefecture)
+    found = session.scalars(query).all()
+    if not found:
+        raise click.ClickException(f"找不到县：{name}")
+    if len(found) > 1:
+        names = "、".join(f"{c.prefecture}/{c.name}" for c in found)
+        raise click.ClickException(f"有多个县叫 {name}：{names}；请写成 州市/县")
+    return found[0]
+
+
 @user_group.command("add")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["admin", "province", "evaluator"]))
-@click.option("--county", "county_name", default=None, help="the evaluator's county, e.g. 砚山县")
+@click.option(
+    "--county", "county_name", default=None, help="the evaluator's county: 砚山县 or 文山州/砚山县"
+)
 @click.password_option()
 def user_add(name: str, role: str, county_name: str | None, password: str) -> None:
     """Add a user."""
     from surveyapp.accounts.services import AccountError, add_user
-    from surveyapp.models import County
 
     app = _app()
     with app.app_context():
         session = db.session()
         county = None
         if county_name:
-            county = session.scalars(select(County).where(County.name == county_name)).first()
-            if county is None:
-                raise click.ClickException(f"找不到县：{county_name}")
+            county = _one_county(session, county_name)
         try:
             add_user(session, name, password, role, county)
         except AccountError as error:

@@ -51,5 +51,7 @@ def _data_error(error: DataError) -> tuple[str, int]:
 
 def _http_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
-    message = MESSAGES.get(code, error.description or "出错了。")
+    # A description given where the error was raised says more than the generic text.
+    own = error.description if error.description != type(error).description else None
+    message = own or MESSAGES.get(code) or error.description or "出错了。"
     return render_template("errors/error.html", code=code, message=message), code

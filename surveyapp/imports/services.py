@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from analysis.county import CountyFile, read_county
+from analysis.county import ASSESSMENT_YEAR, BASIC, CountyFile, read_county
 from analysis.schools import SchoolFile, read_schools
-from analysis.tables import Problem
+from analysis.tables import InputRefused, Problem
 from surveyapp.approval import standard_for
 from surveyapp.models import Assessment, DataFile, School, User
 
@@ -47,8 +47,19 @@ def accept_upload(
     user: User | None,
     now: datetime,
 ) -> Accepted:
-    """Check a file whole and store it as the next version (the previous ones stay)."""
+    """Check a file whole and store it as the next version (the previous ones stay).
+
+    Beyond the reader's checks: what the database must hold fits its columns, and a
+    county file's 评估年份 is this assessment's year.
+    """
     parsed = parse(assessment, kind, content, filename)
+    problems = (
+        _school_limits(parsed)
+        if isinstance(parsed, SchoolFile)
+        else _county_year(parsed, assessment)
+    )
+    if problems:
+        raise InputRefused(problems, source=filename)
     version = (
         session.scalar(
             select(func.max(DataFile.version)).where(
@@ -78,22 +89,68 @@ def accept_upload(
     return Accepted(data_file, parsed.warnings)
 
 
+CODE_LENGTH, NAME_LENGTH, MAX_STUDENTS = 40, 120, 2_000_000_000
+
+
+def _school_limits(parsed: SchoolFile) -> list[Problem]:
+    problems = []
+    for school in parsed.schools:
+        if len(school.code) > CODE_LENGTH:
+            problems.append(Problem(school.row, "学校代码", f"不能超过 {CODE_LENGTH} 个字符"))
+        if len(school.name) > NAME_LENGTH:
+            problems.append(Problem(school.row, "学校名称", f"不能超过 {NAME_LENGTH} 个字符"))
+        for column, count in (
+            ("小学在校生数", school.primary_students),
+            ("初中在校生数", school.junior_students),
+        ):
+            if count > MAX_STUDENTS:
+                problems.append(Problem(school.row, column, "数字过大"))
+    return problems
+
+
+def _county_year(parsed: CountyFile, assessment: Assessment) -> list[Problem]:
+    entry = parsed.entry(BASIC, ASSESSMENT_YEAR)
+    year = parsed.assessment_year
+    if entry is None or year is None or year == assessment.year:
+        return []
+    return [
+        Problem(
+            entry.row,
+            "值",
+            f"评估年份 {year} 与本次评估的年份 {assessment.year} 不一致，请核对是否上传了别的年度的文件",
+        )
+    ]
+
+
 def sync_schools(session: Session, assessment: Assessment, parsed: SchoolFile) -> None:
     """Keep the county's school list (for links and quotas) in step with the file.
 
-    Schools are matched by 学校代码 and updated; none is deleted, since links and
-    responses may refer to a school the new file no longer lists.
+    Only the county's latest assessment updates it, so an older year's file uploaded for
+    audit changes nothing current. Schools are matched by 学校代码 and updated; none is
+    deleted (links and responses may refer to it). A school the file gives no 城乡类型
+    keeps the one it had; a new one without it is not added (it still counts in the
+    verdict, which reads the file itself).
     """
+    newest = session.scalars(
+        select(Assessment.id)
+        .where(Assessment.county_id == assessment.county_id)
+        .order_by(Assessment.year.desc(), Assessment.id.desc())
+        .limit(1)
+    ).first()
+    if newest != assessment.id:
+        return
     existing = {school.code: school for school in assessment.county.schools}
     for row in parsed.schools:
         school = existing.get(row.code)
+        area = AREA_OF_LOCALE.get(row.locale or "")
         if school is None:
-            school = School(county_id=assessment.county_id, code=row.code)
-            session.add(school)
+            if area is None:
+                continue
+            school = School(county_id=assessment.county_id, code=row.code, area=area)
             assessment.county.schools.append(school)
         school.name = row.name
         school.kind = row.school_type
-        school.area = AREA_OF_LOCALE.get(row.locale or "", school.area or "乡村")
+        school.area = area or school.area
         school.primary_students = row.primary_students
         school.junior_students = row.junior_students
 

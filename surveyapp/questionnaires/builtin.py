@@ -116,9 +116,7 @@ BUILTIN: dict[str, dict[str, Any]] = {
                 },
             },
             {
-                **_grade_question(
-                    "您的孩子读几年级？（家长填写；有多个孩子的，按年级最高的填写）", lowest=1
-                ),
+                **_grade_question("您的孩子读几年级？（有多个孩子的，按年级最高的填写）", lowest=1),
                 "only_for": "家长",
             },
             RESIDENCE,

@@ -114,3 +114,13 @@ def test_qr_of_a_link_of_another_assessment_is_404(
     other_link = make_link(assessment=make_assessment())
     assert client.get(f"/a/{first.id}/links/{other_link.id}/qr.png").status_code == 404
     assert client.get(f"/a/{first.id}/links/{other_link.id}/qr.gif").status_code == 404
+
+
+def test_a_stale_form_says_so(client, make_user):
+    user = make_user("someone", role="province")
+    client.get("/login")
+    response = client.post(
+        "/login", data={"username": user.username, "password": "correct horse", "csrf_token": "old"}
+    )
+    assert response.status_code == 400
+    assert "表单已过期，请刷新页面后重试" in response.get_data(as_text=True)

@@ -113,3 +113,27 @@ def test_user_add(seeded):
     assert duplicate.exit_code == 1 and "已存在" in duplicate.output
     no_county = seeded.invoke(main, ["user", "add", "li", "--role", "evaluator", "--password", "x"])
     assert no_county.exit_code == 1 and "必须指定所属县" in no_county.output
+
+
+def test_user_add_refuses_an_ambiguous_county(seeded, monkeypatch):
+    from surveyapp import create_app, db
+    from surveyapp.models import County
+
+    for key, value in seeded.env.items():
+        monkeypatch.setenv(key, value)
+    app = create_app()
+    with app.app_context():
+        session = db.session()
+        session.add_all(
+            [
+                County(province="甘肃省", prefecture="兰州市", name="城关区"),
+                County(province="西藏自治区", prefecture="拉萨市", name="城关区"),
+            ]
+        )
+        session.commit()
+    app.extensions["renke.engine"].dispose()
+    add = ["user", "add", "li", "--role", "evaluator", "--password", "x", "--county"]
+    ambiguous = seeded.invoke(main, [*add, "城关区"])
+    assert ambiguous.exit_code == 1 and "有多个县叫 城关区" in ambiguous.output
+    chosen = seeded.invoke(main, [*add, "拉萨市/城关区"])
+    assert chosen.exit_code == 0, chosen.output

@@ -65,8 +65,16 @@ def test_bad_file_is_refused_whole_with_every_problem(client, session, evaluator
 
 def test_replacement_keeps_the_previous_version(client, session, evaluator):
     assessment, token = evaluator
-    upload(client, assessment, token, "county", county_csv(), "v1.csv")
-    upload(client, assessment, token, "county", county_csv(basic_year=2018), "v2.csv")
+    year = assessment.year
+    upload(client, assessment, token, "county", county_csv(assessment_year=year), "v1.csv")
+    upload(
+        client,
+        assessment,
+        token,
+        "county",
+        county_csv(basic_year=2018, assessment_year=year),
+        "v2.csv",
+    )
     files = session.scalars(select(DataFile).order_by(DataFile.version)).all()
     assert [(f.version, f.filename) for f in files] == [(1, "v1.csv"), (2, "v2.csv")]
     page = client.get(f"/a/{assessment.id}/data").get_data(as_text=True)
@@ -191,3 +199,40 @@ def test_the_demo_verdict_reads_as_the_issue_asks(session):
         "政府保障第 4 项（学校规模）未达标：砚山县第一中学义务教育阶段规模 2,150 人，超过 2,000 人（多 150 人）",
     ]
     assert result.verdict.approval.met is True
+
+
+def test_a_county_file_of_another_year_is_refused(client, session, evaluator):
+    assessment, token = evaluator
+    response = upload(
+        client, assessment, token, "county", county_csv(basic_year=2014, assessment_year=2018)
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f"评估年份 2018 与本次评估的年份 {assessment.year} 不一致" in page and "第3行" in page
+    assert session.scalars(select(DataFile)).all() == []
+
+
+def test_values_too_long_for_the_database_are_problems_by_row(client, session, evaluator):
+    assessment, token = evaluator
+    rows = schools_rows()
+    rows[0]["学校代码"] = "X" * 41
+    rows[1]["学校名称"] = "很长的名字" * 30
+    from tests.verdict.county40 import schools_csv as build
+
+    response = upload(client, assessment, token, "schools", build(rows))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "第2行，“学校代码”列：不能超过 40 个字符" in page
+    assert "第3行，“学校名称”列：不能超过 120 个字符" in page
+
+
+def test_only_the_latest_assessment_updates_the_school_list(
+    client, session, evaluator, make_assessment
+):
+    assessment, token = evaluator
+    make_assessment(county=assessment.county, year=assessment.year + 1)
+    upload(client, assessment, token, "schools", schools_csv())
+    codes = set(
+        session.scalars(select(School.code).where(School.county_id == assessment.county_id))
+    )
+    assert "P01" not in codes  # the older assessment's file is kept, the list untouched

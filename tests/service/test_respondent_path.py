@@ -531,3 +531,12 @@ def test_concurrent_double_tap_is_one_response(session, make_link, clock, app):
         .where(Response.assessment_id == link.assessment_id)
     )
     assert count == 1
+
+
+def test_the_parents_only_question_is_not_marked_required_for_everyone(client, make_link):
+    link = make_link(instrument="social")
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    grade = page.split('id="f-grade"', 1)[1].split("</legend>", 1)[0]
+    assert "（家长必答）" in grade and 'class="req"' not in grade
+    identity = page.split('id="f-identity"', 1)[1].split("</legend>", 1)[0]
+    assert 'class="req"' in identity
