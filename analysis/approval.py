@@ -629,6 +629,7 @@ def _estimate(
     estimand: str,
     rows: int | None = None,
     valid_rows: int | None = None,
+    valid_rate_warning: float = LOW_VALID_RATE,
 ) -> ApprovalReport:
     problems = _check_options(overall, ci, level, threshold)
     if problems:
@@ -732,8 +733,8 @@ def _estimate(
         notes.warnings.append(
             "总体标准误为 0（或只有一位受访者），区间按 Kish 有效样本量计算（SPEC §4）"
         )
-    if valid_rate is not None and valid_rate < LOW_VALID_RATE:
-        notes.warnings.append(f"有效率 {valid_rate:.1%} 低于 {LOW_VALID_RATE:.0%}")
+    if valid_rate is not None and valid_rate < valid_rate_warning:
+        notes.warnings.append(f"有效率 {valid_rate:.1%} 低于 {valid_rate_warning:.0%}")
     certainty: Certainty
     if n_kish < SMALL_N_KISH:
         certainty = "insufficient"
@@ -788,6 +789,7 @@ def estimate_from_sums(
     threshold: float = 0.85,
     valid_rate: float | None = None,
     estimand: str | None = None,
+    valid_rate_warning: float = LOW_VALID_RATE,
 ) -> ApprovalReport:
     """The SPEC §4 estimates from per-group sufficient statistics.
 
@@ -811,7 +813,7 @@ def estimate_from_sums(
     threshold : float
         θ of SPEC §2.4 (社会认可度 ≥ 85%).
     valid_rate : float, optional
-        Passed through to the report (and warned about under 70%).
+        Passed through to the report (and warned about under ``valid_rate_warning``).
     estimand : str, optional
         The estimand in words; default that of ``top2`` over all items.
 
@@ -835,6 +837,7 @@ def estimate_from_sums(
         valid_rate=valid_rate,
         warnings=(),
         estimand=estimand or describe_estimand(load_scheme("top2")),
+        valid_rate_warning=valid_rate_warning,
     )
 
 

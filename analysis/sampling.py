@@ -30,6 +30,7 @@ from typing import Final
 from scipy import special
 
 from analysis.responses import GROUPS
+from analysis.standards import SamplingSettings
 
 #: 1.5‰ of the resident population (SPEC §2.5).
 DEFAULT_RATE: Final = Fraction(15, 10_000)
@@ -113,19 +114,27 @@ class GroupQuotas:
     shortfall: int
 
 
-def group_quotas(total: int, caps: Mapping[str, int] | None = None) -> GroupQuotas:
-    """家长 = ceil(N/2); the rest equally over the other six by largest remainder; caps.
+def group_quotas(
+    total: int,
+    caps: Mapping[str, int] | None = None,
+    *,
+    parent_share: Number = Fraction(1, 2),
+    shared: Sequence[str] = SHARED_GROUPS,
+    overflow: Sequence[str] = (OTHERS, PARENTS),
+) -> GroupQuotas:
+    """家长 = ceil(N × parent_share) (½); the rest equally over ``shared``; caps.
 
     A group whose quota exceeds its population (``caps``) is cut to it, and the excess
-    passes to 其他群众, then to 家长, each up to its own cap.
+    passes along ``overflow`` (其他群众, then 家长), each up to its own cap. The defaults
+    are the SPEC §2.5 rules; a standard file may set others (:func:`plan_from_standard`).
     """
     caps = dict(caps or {})
     unknown = set(caps) - set(GROUPS)
     if unknown:
         raise ValueError(f"unknown groups: {', '.join(sorted(unknown))}")
-    parents = math.ceil(total / 2)
-    shared = largest_remainder(total - parents, {group: 1 for group in SHARED_GROUPS})
-    quotas = {PARENTS: parents, **shared}
+    parents = math.ceil(_exact(total) * _exact(parent_share))
+    rest = largest_remainder(total - parents, {group: 1 for group in shared})
+    quotas = {group: 0 for group in GROUPS} | {PARENTS: parents, **rest}
     excess = 0
     capped: list[str] = []
     for group in GROUPS:
@@ -134,7 +143,7 @@ def group_quotas(total: int, caps: Mapping[str, int] | None = None) -> GroupQuot
             excess += quotas[group] - cap
             quotas[group] = cap
             capped.append(group)
-    for receiver in (OTHERS, PARENTS):
+    for receiver in overflow:
         room = caps.get(receiver, excess + quotas[receiver]) - quotas[receiver]
         moved = min(excess, max(room, 0))
         if moved < excess and receiver not in capped:
@@ -202,6 +211,9 @@ def plan_sample(
     deff: float = 1.0,
     level: float = 0.95,
     bands: Mapping[str, Sequence[str]] = GRADE_BANDS,
+    parent_share: Number = Fraction(1, 2),
+    shared: Sequence[str] = SHARED_GROUPS,
+    overflow: Sequence[str] = (OTHERS, PARENTS),
 ) -> SamplePlan:
     """The sample plan of SPEC §2.5 for a county.
 
@@ -221,7 +233,9 @@ def plan_sample(
         Grade bands per group.
     """
     total = sample_size(population, rate)
-    groups = group_quotas(total, group_populations)
+    groups = group_quotas(
+        total, group_populations, parent_share=parent_share, shared=shared, overflow=overflow
+    )
     areas = None
     if area_populations is not None:
         unknown = set(area_populations) - set(AREAS)
@@ -248,4 +262,34 @@ def plan_sample(
         expected=expected,
         deff=deff,
         level=level,
+    )
+
+
+def plan_from_standard(
+    population: int,
+    settings: SamplingSettings,
+    *,
+    area_populations: Mapping[str, int] | None = None,
+    group_populations: Mapping[str, int] | None = None,
+    expected: float = 0.85,
+    deff: float = 1.0,
+    level: float = 0.95,
+) -> SamplePlan:
+    """:func:`plan_sample` with the sample rules of a standard file (SPEC §2.6)."""
+    bands = {
+        "学生": tuple(f"{low}–{high}" for low, high in settings.student_grades),
+        PARENTS: tuple(f"{low}–{high}" for low, high in settings.parent_grades),
+    }
+    return plan_sample(
+        population,
+        area_populations=area_populations,
+        group_populations=group_populations,
+        rate=settings.rate,
+        expected=expected,
+        deff=deff,
+        level=level,
+        bands=bands,
+        parent_share=settings.parent_share,
+        shared=settings.groups,
+        overflow=settings.overflow,
     )

@@ -82,6 +82,7 @@ def quality_signals(
     *,
     min_duration_s: float | None = None,
     min_items: int = 5,
+    min_cell: int = SUPPRESS_BELOW,
 ) -> tuple[SignalCell, ...]:
     """Signals per group × mode, per group, and overall (see the module docstring).
 
@@ -93,6 +94,8 @@ def quality_signals(
         The minimum answering time; rows under it count as too fast.
     min_items : int
         Answers needed before a row can count as straight-lining.
+    min_cell : int
+        Cells with fewer rows have their shares suppressed (the standard's ``min_cell``).
     """
     too_fast = _reason_matches(responses, TOO_FAST_WORDS)
     if min_duration_s is not None:
@@ -107,7 +110,7 @@ def quality_signals(
 
     def cell(group: str, mode_name: str, mask: BoolArray) -> SignalCell:
         rows = int(mask.sum())
-        suppressed = rows < SUPPRESS_BELOW
+        suppressed = rows < min_cell
 
         def share(flags: BoolArray, among: BoolArray) -> float | None:
             base = int((mask & among).sum())

@@ -87,7 +87,8 @@ def live_approval(session: Session, assessment: Assessment) -> ApprovalReport | 
     sums = group_sums(session, assessment.id)
     if not sums:
         return None
-    settings = standard_for(assessment.standard).approval
+    standard = standard_for(assessment.standard)
+    settings = standard.approval
     try:
         return estimate_from_sums(
             sums,
@@ -95,6 +96,7 @@ def live_approval(session: Session, assessment: Assessment) -> ApprovalReport | 
             level=settings.level,
             threshold=settings.threshold,
             valid_rate=valid_rate(session, assessment.id),
+            valid_rate_warning=standard.sampling.valid_rate_warning,
         )
     except InputRefused:
         return None

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from analysis.sampling import SamplePlan, plan_sample
+from analysis.sampling import SamplePlan, plan_from_standard
 from surveyapp.approval import standard_for
 from surveyapp.models import Assessment, Response
 
@@ -26,11 +26,11 @@ def sample_plan(assessment: Assessment) -> SamplePlan | None:
     areas = None
     if all(value is not None for value in split):
         areas = dict(zip(("城区", "镇区", "乡村"), split, strict=True))
-    return plan_sample(
+    return plan_from_standard(
         assessment.population,
+        standard_for(assessment.standard).sampling,
         area_populations=areas,  # type: ignore[arg-type]
         group_populations=assessment.group_caps or None,
-        rate=standard_for(assessment.standard).sampling.rate,
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from analysis.responses import read_responses
 from analysis.signals import SignalCell
 from analysis.signals import quality_signals as signals_of
+from surveyapp.approval import standard_for
 from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
 from surveyapp.models.questionnaire import INSTRUMENTS
 
@@ -151,4 +152,8 @@ def quality_signals(session: Session, assessment: Assessment) -> tuple[SignalCel
         return ()
     text = export_csv(session, assessment.id, "UTC")
     responses = read_responses(text.encode("utf-8"), scheme=None)
-    return signals_of(responses, min_duration_s=assessment.min_duration_s)
+    return signals_of(
+        responses,
+        min_duration_s=assessment.min_duration_s,
+        min_cell=standard_for(assessment.standard).sampling.min_cell,
+    )

@@ -86,3 +86,31 @@ def test_margin_of_error() -> None:
     # 1.959964 · sqrt(0.85 · 0.15 / 250) = 1.959964 · 0.0225832
     assert margin_of_error(250) == pytest.approx(0.044262, abs=1e-6)
     assert margin_of_error(0) is None
+
+
+def test_plan_from_the_standard_file_matches_the_spec_defaults():
+    from analysis.sampling import plan_from_standard, plan_sample
+    from analysis.standards import load_standard
+
+    areas = {"城区": 152_000, "镇区": 118_000, "乡村": 196_000}
+    from_file = plan_from_standard(466_000, load_standard().sampling, area_populations=areas)
+    assert from_file == plan_sample(466_000, area_populations=areas)
+
+
+def test_a_standard_with_other_sample_rules_changes_the_plan():
+    import dataclasses
+
+    from analysis.sampling import plan_from_standard
+    from analysis.standards import load_standard
+
+    settings = dataclasses.replace(
+        load_standard().sampling,
+        rate=0.002,
+        parent_share=0.4,
+        student_grades=((4, 6), (7, 9)),
+    )
+    plan = plan_from_standard(100_000, settings)
+    assert plan.total == 200
+    assert plan.groups.quotas["家长"] == 80  # ceil(200 × 0.4)
+    assert sum(plan.groups.quotas.values()) == 200
+    assert set(plan.grades["学生"]) == {"4–6", "7–9"}
