@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp.accounts.services import add_user
 from surveyapp.approval import scheme_for, score_answers
-from surveyapp.assessments.setup import create_assessment
+from surveyapp.assessments.setup import create_assessment, create_default_links
 from surveyapp.db import utcnow
 from surveyapp.models import Assessment, CollectionLink, County, Response, School, User
 from surveyapp.questionnaires.builtin import SCALE
@@ -118,7 +118,8 @@ def seed_demo(session: Session, *, responses: bool = True, seed: int = 2026) -> 
         closes_at=now + timedelta(days=14),
     )
     assessment.open()
-    create_demo_links(session, assessment, county)
+    session.flush()
+    create_default_links(session, assessment)
     if not session.scalars(select(User).where(User.username == DEMO_USER)).first():
         add_user(session, DEMO_USER, DEMO_PASSWORD, "evaluator", county)
     session.flush()
@@ -151,44 +152,6 @@ def add_demo_files(session: Session, assessment: Assessment) -> None:
         county_csv(assessment.year),
         None,
         now,
-    )
-
-
-def create_demo_links(session: Session, assessment: Assessment, county: County) -> None:
-    """Per school: a 学生卷 link (grade 3+) and a 家长 link; county-level for the rest.
-
-    The 校长教师卷 link is county-level, since a school's link would identify its
-    principal (SPEC §2.5).
-    """
-    for school in county.schools:
-        if school.kind == "特殊教育学校":
-            continue
-        session.add(
-            CollectionLink(
-                assessment=assessment,
-                instrument="student",
-                school=school,
-                label=f"{school.name} 学生",
-            )
-        )
-        session.add(
-            CollectionLink(
-                assessment=assessment,
-                instrument="social",
-                school=school,
-                preset_group="家长",
-                label=f"{school.name} 家长",
-            )
-        )
-    session.add(CollectionLink(assessment=assessment, instrument="staff", label="全县校长、教师"))
-    for group in ("人大代表", "政协委员", "其他群众"):
-        session.add(
-            CollectionLink(
-                assessment=assessment, instrument="social", preset_group=group, label=f"全县{group}"
-            )
-        )
-    session.add(
-        CollectionLink(assessment=assessment, instrument="social", label="社会公众（通用）")
     )
 
 

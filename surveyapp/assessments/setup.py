@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveyapp.models import Assessment, County, Questionnaire
+from surveyapp.models import Assessment, CollectionLink, County, Questionnaire
 from surveyapp.models.questionnaire import INSTRUMENTS
 from surveyapp.questionnaires.builtin import builtin_questionnaire
 
@@ -48,3 +50,132 @@ def create_assessment(
             )
         )
     return assessment
+
+
+COUNTY_GROUPS = ("人大代表", "政协委员", "其他群众")
+
+
+def default_links(assessment: Assessment) -> list[tuple[str, int | None, str | None, str]]:
+    """(instrument, school id, preset group, label) of the usual set of links.
+
+    Per school: a 学生卷 link and a 家长 link (特殊教育学校 left out, as in the verdict).
+    County-level: the 校长教师卷 (a school's link would identify its principal, SPEC
+    §2.5), one 社会卷 link per other group, and a general 社会卷 link.
+    """
+    wanted: list[tuple[str, int | None, str | None, str]] = []
+    for school in assessment.county.schools:
+        if school.kind == "特殊教育学校":
+            continue
+        wanted.append(("student", school.id, None, f"{school.name} 学生"))
+        wanted.append(("social", school.id, "家长", f"{school.name} 家长"))
+    wanted.append(("staff", None, None, "全县校长、教师"))
+    wanted.extend(("social", None, group, f"全县{group}") for group in COUNTY_GROUPS)
+    wanted.append(("social", None, None, "社会公众（通用）"))
+    return wanted
+
+
+def create_default_links(session: Session, assessment: Assessment) -> int:
+    """Add the usual links that are missing (idempotent); returns how many were added."""
+    have = {
+        (link.instrument, link.school_id, link.preset_group)
+        for link in session.scalars(
+            select(CollectionLink).where(CollectionLink.assessment_id == assessment.id)
+        )
+    }
+    added = 0
+    for instrument, school_id, group, label in default_links(assessment):
+        if (instrument, school_id, group) in have:
+            continue
+        session.add(
+            CollectionLink(
+                assessment=assessment,
+                instrument=instrument,
+                school_id=school_id,
+                preset_group=group,
+                label=label,
+            )
+        )
+        added += 1
+    return added
+
+
+def county_for(session: Session, province: str, prefecture: str, name: str) -> County:
+    """The county of that name, created if new (provincial staff set up new counties)."""
+    county = session.scalars(
+        select(County).where(
+            County.province == province, County.prefecture == prefecture, County.name == name
+        )
+    ).one_or_none()
+    if county is None:
+        county = County(province=province, prefecture=prefecture, name=name)
+        session.add(county)
+    return county
+
+
+def apply_settings(assessment: Assessment, fields: dict[str, object]) -> None:
+    """Copy the checked settings onto the assessment (county and year excepted)."""
+    for name in (
+        "stage",
+        "title",
+        "population",
+        "population_urban",
+        "population_town",
+        "population_rural",
+        "population_source",
+        "opens_at",
+        "closes_at",
+        "min_duration_s",
+        "stop_full_groups",
+    ):
+        setattr(assessment, name, fields[name])
+
+
+class DuplicateAssessment(ValueError):
+    """One assessment per county, year and stage."""
+
+    def __init__(self) -> None:
+        super().__init__("该县这一年度、这一阶段的评估已经存在")
+
+
+def create_from_settings(session: Session, fields: dict[str, Any], *, province: str) -> Assessment:
+    """A draft assessment from the checked settings form (its county created if new)."""
+    county = county_for(session, province, fields["prefecture"], fields["county"])
+    _refuse_duplicate(session, county, fields["year"], fields["stage"], None)
+    title = fields["title"] or f"{county.name}{fields['year']}年义务教育优质均衡发展社会认可度调查"
+    assessment = create_assessment(
+        session, county=county, year=fields["year"], stage=fields["stage"], title=title
+    )
+    apply_settings(assessment, fields | {"title": title})
+    return assessment
+
+
+def update_settings(session: Session, assessment: Assessment, fields: dict[str, Any]) -> None:
+    _refuse_duplicate(session, assessment.county, assessment.year, fields["stage"], assessment.id)
+    apply_settings(assessment, fields | {"title": fields["title"] or assessment.title})
+
+
+def _refuse_duplicate(
+    session: Session, county: County, year: int, stage: str, other_than: int | None
+) -> None:
+    # The UNIQUE constraint stays the last word; this gives the evaluator a sentence.
+    if county.id is None:
+        return
+    query = select(Assessment.id).where(
+        Assessment.county_id == county.id, Assessment.year == year, Assessment.stage == stage
+    )
+    if other_than is not None:
+        query = query.where(Assessment.id != other_than)
+    if session.scalars(query).first() is not None:
+        raise DuplicateAssessment
+
+
+def move(assessment: Assessment, action: str, now: datetime) -> None:
+    """open, close or reopen (InvalidTransition when the state does not allow it)."""
+    if action == "open":
+        assessment.open()
+    elif action == "close":
+        assessment.close(now)
+    elif action == "reopen":
+        assessment.reopen()
+    else:
+        raise ValueError(action)

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import Blueprint, Response, abort, current_app, g, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 
 from surveyapp import db, qr, quotas
 from surveyapp.accounts.views import login_required, require_county
 from surveyapp.approval import live_approval, standard_for
-from surveyapp.assessments import services
-from surveyapp.models import Assessment, CollectionLink
-from surveyapp.models.assessment import STATE_LABELS
+from surveyapp.assessments import services, setup
+from surveyapp.assessments.forms import SettingsForm, read_settings, settings_values
+from surveyapp.models import Assessment, CollectionLink, County, InvalidTransition
+from surveyapp.models.assessment import STAGES, STATE_LABELS
 from surveyapp.models.link import GROUPS
 
 blueprint = Blueprint("assessments", __name__)
+DEFAULT_PROVINCE = "云南省"
 
 
 def load_assessment(assessment_id: int) -> Assessment:
@@ -97,3 +111,118 @@ def export(assessment_id: int) -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )
+
+
+# --------------------------------------------------------------------- setting up
+
+
+def _settings_page(
+    form: SettingsForm, assessment: Assessment | None, county: County | None, code: int = 200
+) -> ResponseReturnValue:
+    page = render_template(
+        "assessments/settings.html",
+        form=form,
+        assessment=assessment,
+        stages=STAGES,
+        own_county=county,
+    )
+    return page, code
+
+
+@blueprint.route("/a/new", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    session = db.session()
+    own = session.get(County, g.user.county_id) if g.user.role == "evaluator" else None
+    fixed = {"prefecture": own.prefecture, "county": own.name} if own else {}
+    if request.method == "GET":
+        today = {"year": str(db.utcnow().year), "stage": "county", "min_duration_s": "30"}
+        return _settings_page(SettingsForm(today | fixed), None, own)
+    # An evaluator sets up their own county only, whatever was posted.
+    form, fields = read_settings(
+        request.form.to_dict() | fixed, current_app.config["RENKE_TIMEZONE"]
+    )
+    if fields is None:
+        return _settings_page(form, None, own, 422)
+    try:
+        assessment = setup.create_from_settings(session, fields, province=DEFAULT_PROVINCE)
+    except setup.DuplicateAssessment as refused:
+        form.errors["stage"] = str(refused)
+        return _settings_page(form, None, own, 422)
+    session.commit()
+    flash("评估已创建（准备中）。下一步：上传学校数据，生成问卷链接，然后开始收集。")
+    return redirect(url_for("assessments.detail", assessment_id=assessment.id))
+
+
+@blueprint.route("/a/<int:assessment_id>/settings", methods=["GET", "POST"])
+@login_required
+def settings(assessment_id: int) -> ResponseReturnValue:
+    assessment = load_assessment(assessment_id)
+    timezone = current_app.config["RENKE_TIMEZONE"]
+    if request.method == "GET":
+        return _settings_page(
+            SettingsForm(settings_values(assessment, timezone)), assessment, assessment.county
+        )
+    # The county and the year name the assessment; they are not edited here.
+    named = {
+        "prefecture": assessment.county.prefecture,
+        "county": assessment.county.name,
+        "year": str(assessment.year),
+    }
+    form, fields = read_settings(request.form.to_dict() | named, timezone)
+    if fields is None:
+        return _settings_page(form, assessment, assessment.county, 422)
+    try:
+        setup.update_settings(db.session(), assessment, fields)
+    except setup.DuplicateAssessment as refused:
+        form.errors["stage"] = str(refused)
+        return _settings_page(form, assessment, assessment.county, 422)
+    db.session().commit()
+    flash("设置已保存。")
+    return redirect(url_for("assessments.detail", assessment_id=assessment.id))
+
+
+STATE_MESSAGES = {
+    "open": "已开始收集。",
+    "reopen": "已重新开放收集。",
+    "close": "已结束收集。已打开问卷的受访者仍可提交。",
+}
+
+
+@blueprint.post("/a/<int:assessment_id>/state/<action>")
+@login_required
+def change_state(assessment_id: int, action: str) -> ResponseReturnValue:
+    assessment = load_assessment(assessment_id)
+    if action not in STATE_MESSAGES:
+        abort(404)
+    try:
+        setup.move(assessment, action, db.utcnow())
+    except InvalidTransition as refused:
+        flash(str(refused), "warning")
+    else:
+        db.session().commit()
+        flash(STATE_MESSAGES[action])
+    return redirect(url_for("assessments.detail", assessment_id=assessment.id))
+
+
+@blueprint.post("/a/<int:assessment_id>/links/generate")
+@login_required
+def generate_links(assessment_id: int) -> ResponseReturnValue:
+    assessment = load_assessment(assessment_id)
+    added = setup.create_default_links(db.session(), assessment)
+    db.session().commit()
+    flash(f"新增 {added} 个链接。" if added else "常用链接都已存在，没有新增。")
+    return redirect(url_for("assessments.links", assessment_id=assessment.id))
+
+
+@blueprint.post("/a/<int:assessment_id>/links/<int:link_id>/toggle")
+@login_required
+def toggle_link(assessment_id: int, link_id: int) -> ResponseReturnValue:
+    load_assessment(assessment_id)
+    link = db.session().get(CollectionLink, link_id)
+    if link is None or link.assessment_id != assessment_id:
+        abort(404)
+    link.active = not link.active
+    db.session().commit()
+    flash(f"“{link.label}”已{'启用' if link.active else '停用；已打开问卷的受访者仍可提交'}。")
+    return redirect(url_for("assessments.links", assessment_id=assessment_id))
