@@ -23,7 +23,6 @@ blueprint = Blueprint("collect", __name__)
 
 STATUS_CODES = {"unknown": 404, "inactive": 410}
 KEY_INVALID_MESSAGE = "页面已失效，已为您保留答案，请核对后再次提交。"
-CLOSED_AFTER_MESSAGE = "本次调查已结束，感谢您的关注。"
 
 
 @blueprint.get("/s/<token>")
