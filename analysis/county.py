@@ -22,7 +22,7 @@ from analysis.tables import (
     is_blank,
     missing_columns,
     read_table,
-    total_row_problem,
+    without_total_row,
 )
 
 BASIC = "基本情况"
@@ -170,11 +170,7 @@ def read_county(
     standard = standard or load_standard()
     frame = read_table(source, aliases=ALIASES, name=name)
     display = name or _display_name(source)
-    problems: list[Problem] = []
-    total = total_row_problem(frame)
-    if total is not None:
-        problems.append(total)
-        frame = frame.iloc[:-1]
+    frame, problems = without_total_row(frame)
     missing = missing_columns(frame, [key for key, _, required in COLUMNS if required])
     if missing:
         raise InputRefused(

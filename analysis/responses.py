@@ -34,7 +34,7 @@ from analysis.tables import (
     normalise_header,
     read_bytes,
     read_table,
-    total_row_problem,
+    without_total_row,
 )
 
 #: The respondent groups, in the order of SPEC §3 and of every report.
@@ -311,10 +311,7 @@ def read_responses(
     display = name or display
     frame = read_table(raw, aliases=ALIASES, name=display)
     del raw  # the frame holds the text now; keep the peak memory down
-    problems: list[Problem] = []
-    total = total_row_problem(frame)
-    if total is not None:
-        raise InputRefused([total], source=display)
+    frame, problems = without_total_row(frame)
     if "group" not in frame.columns:
         problems.append(Problem(1, "group", "缺少此列（群体）"))
     item_columns = _item_columns(frame.columns, problems)

@@ -25,7 +25,7 @@ from analysis.tables import (
     missing_columns,
     parse_numbers,
     read_table,
-    total_row_problem,
+    without_total_row,
 )
 
 SCHOOL_TYPES = ("小学", "初中", "九年一贯制", "十二年一贯制", "完全中学", "教学点", "特殊教育学校")
@@ -349,11 +349,7 @@ def read_schools(
     standard = standard or load_standard()
     frame = read_table(source, aliases=ALIASES, name=name)
     display = name or _display_name(source)
-    problems: list[Problem] = []
-    total = total_row_problem(frame)
-    if total is not None:
-        problems.append(total)
-        frame = frame.iloc[:-1]
+    frame, problems = without_total_row(frame)
     problems.extend(missing_columns(frame, [c.key for c in COLUMNS if c.required]))
     problems = [_with_header(p) for p in problems]
     if any(p.row == 1 for p in problems):

@@ -314,6 +314,17 @@ def total_row_problem(frame: pd.DataFrame) -> Problem | None:
     return None
 
 
+def without_total_row(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """The table without a trailing 合计 row, and the problem that row makes (SPEC §3).
+
+    The reader goes on with the other rows, so the refusal lists every problem.
+    """
+    problem = total_row_problem(frame)
+    if problem is None:
+        return frame, []
+    return frame.iloc[:-1], [problem]
+
+
 def missing_columns(frame: pd.DataFrame, required: Iterable[str]) -> list[Problem]:
     """One problem for each required column the table lacks."""
     return [Problem(1, name, "缺少此列") for name in required if name not in frame.columns]
