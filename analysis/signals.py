@@ -15,6 +15,7 @@ Cells with fewer than 5 rows have their shares suppressed (SPEC §2.5 "Anonymity
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -106,39 +107,98 @@ def quality_signals(
     eligible = responses.valid & (
         sum((item.answers.codes >= 0).astype(np.int64) for item in responses.items) >= min_items
     )
-    mode = responses.mode
+    counts = []
+    for k, group in enumerate(GROUPS):
+        for m, mode_name in enumerate(responses.mode.labels):
+            mask = (responses.group == k) & (responses.mode.codes == m)
+            if mask.any():
+                counts.append(
+                    SignalCounts(
+                        group=group,
+                        mode=mode_name,
+                        rows=int(mask.sum()),
+                        valid=int((mask & responses.valid).sum()),
+                        too_fast=int((mask & too_fast).sum()),
+                        duplicate=int((mask & duplicate).sum()),
+                        non_resident=int((mask & non_resident).sum()),
+                        eligible=int((mask & eligible).sum()),
+                        straight_lining=int((mask & eligible & lining).sum()),
+                    )
+                )
+    return signals_from_counts(counts, min_cell=min_cell)
 
-    def cell(group: str, mode_name: str, mask: BoolArray) -> SignalCell:
-        rows = int(mask.sum())
-        suppressed = rows < min_cell
 
-        def share(flags: BoolArray, among: BoolArray) -> float | None:
-            base = int((mask & among).sum())
-            if suppressed or base == 0:
-                return None
-            return int((mask & among & flags).sum()) / base
+@dataclass(frozen=True)
+class SignalCounts:
+    """Counts of one group × mode cell, from which its :class:`SignalCell` follows.
 
-        everyone = np.ones(len(responses), dtype=np.bool_)
+    The service counts these in SQL; :func:`quality_signals` counts them from a file.
+    ``eligible`` are valid rows with at least ``min_items`` answers, and
+    ``straight_lining`` those of them with every answer the same.
+    """
+
+    group: str
+    mode: str
+    rows: int
+    valid: int
+    too_fast: int
+    duplicate: int
+    non_resident: int
+    eligible: int
+    straight_lining: int
+
+
+def signals_from_counts(
+    counts: Iterable[SignalCounts], *, min_cell: int = SUPPRESS_BELOW
+) -> tuple[SignalCell, ...]:
+    """Cells per group × mode, per group over all modes, and overall, in group order."""
+    counts = list(counts)
+
+    def total(group: str, mode: str, parts: list[SignalCounts]) -> SignalCounts:
+        return SignalCounts(
+            group, mode, *(sum(getattr(p, name) for p in parts) for name in _COUNT_FIELDS)
+        )
+
+    def cell(c: SignalCounts) -> SignalCell:
+        suppressed = c.rows < min_cell
+
+        def share(part: int, base: int) -> float | None:
+            return None if suppressed or base == 0 else part / base
+
         return SignalCell(
-            group=group,
-            mode=mode_name,
-            rows=rows,
-            valid=int((mask & responses.valid).sum()),
-            too_fast=share(too_fast, everyone),
-            duplicate=share(duplicate, everyone),
-            non_resident=share(non_resident, everyone),
-            straight_lining=share(lining, eligible),
+            group=c.group,
+            mode=c.mode,
+            rows=c.rows,
+            valid=c.valid,
+            too_fast=share(c.too_fast, c.rows),
+            duplicate=share(c.duplicate, c.rows),
+            non_resident=share(c.non_resident, c.rows),
+            straight_lining=share(c.straight_lining, c.eligible),
             suppressed=suppressed,
         )
 
-    cells = []
-    for k, group in enumerate((*GROUPS, ALL)):
-        in_group = responses.group == k if group != ALL else np.ones(len(responses), bool)
-        if not in_group.any():
+    cells: list[SignalCell] = []
+    for group in (*GROUPS, ALL):
+        parts = [c for c in counts if group in (ALL, c.group)]
+        if not parts:
             continue
-        cells.append(cell(group, ALL, in_group))
-        for m, mode_name in enumerate(mode.labels):
-            in_mode = in_group & (mode.codes == m)
-            if in_mode.any():
-                cells.append(cell(group, mode_name, in_mode))
+        cells.append(cell(total(group, ALL, parts)))
+        for mode in sorted({c.mode for c in parts}, key=_mode_order):
+            cells.append(cell(total(group, mode, [c for c in parts if c.mode == mode])))
     return tuple(cells)
+
+
+_COUNT_FIELDS = (
+    "rows",
+    "valid",
+    "too_fast",
+    "duplicate",
+    "non_resident",
+    "eligible",
+    "straight_lining",
+)
+_MODES = ("自填", "代填", "纸质")
+
+
+def _mode_order(mode: str) -> tuple[int, str]:
+    return (_MODES.index(mode) if mode in _MODES else len(_MODES), mode)

@@ -18,6 +18,7 @@ from surveyapp.approval import scheme_for, score_answers
 from surveyapp.assessments.setup import create_assessment, create_default_links
 from surveyapp.db import utcnow
 from surveyapp.models import Assessment, CollectionLink, County, Response, School, User
+from surveyapp.models.response import answer_pattern
 from surveyapp.questionnaires.builtin import SCALE
 
 DEMO_USER = "demo"
@@ -207,6 +208,7 @@ def add_demo_responses(session: Session, assessment: Assessment, rng: random.Ran
                     else _grade_for(link.school.kind, rng, 1)
                 )
             score_sum, score_count = score_answers(answers, scheme)
+            answered, straight_lined = answer_pattern(answers)
             rows.append(
                 {
                     "public_id": secrets.token_hex(8),
@@ -231,6 +233,8 @@ def add_demo_responses(session: Session, assessment: Assessment, rng: random.Ran
                     "answers": answers,
                     "score_sum": score_sum,
                     "score_count": score_count,
+                    "answered": answered,
+                    "straight_lined": straight_lined,
                 }
             )
     session.execute(insert(Response), rows)

@@ -8,12 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from analysis.responses import read_responses
-from analysis.signals import SignalCell
-from analysis.signals import quality_signals as signals_of
+from analysis.signals import SignalCell, SignalCounts, signals_from_counts
 from surveyapp.approval import standard_for
 from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
 from surveyapp.models.questionnaire import INSTRUMENTS
@@ -143,17 +141,37 @@ def export_csv(session: Session, assessment_id: int, timezone: str) -> str:
     return buffer.getvalue()
 
 
-def quality_signals(session: Session, assessment: Assessment) -> tuple[SignalCell, ...]:
-    """Data-quality signals per group and mode (SPEC §2.5), from the export itself.
+STRAIGHT_LINING_MIN_ITEMS = 5  # as analysis.signals.quality_signals's min_items
 
-    Read through the same reader as ``renke analyze``, so the page and the command agree.
+
+def quality_signals(session: Session, assessment: Assessment) -> tuple[SignalCell, ...]:
+    """Data-quality signals per group and mode (SPEC §2.5), counted in SQL.
+
+    The same counts as :func:`analysis.signals.quality_signals` on the export (a test
+    holds the two together), without reading every response into Python.
     """
-    if not session.scalar(select(func.count()).where(Response.assessment_id == assessment.id)):
-        return ()
-    text = export_csv(session, assessment.id, "UTC")
-    responses = read_responses(text.encode("utf-8"), scheme=None)
-    return signals_of(
-        responses,
-        min_duration_s=assessment.min_duration_s,
-        min_cell=standard_for(assessment.standard).sampling.min_cell,
+    reason = func.coalesce(Response.invalid_reason, "")
+    eligible = Response.valid.is_(True) & (Response.answered >= STRAIGHT_LINING_MIN_ITEMS)
+
+    def count(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    rows = session.execute(
+        select(
+            Response.respondent_group,
+            Response.mode,
+            func.count(),
+            count(Response.valid.is_(True)),
+            count(reason.contains("用时过短") | (Response.duration_s < assessment.min_duration_s)),
+            count(reason.contains("重复")),
+            count(reason.contains("非本县")),
+            count(eligible),
+            count(eligible & Response.straight_lined.is_(True)),
+        )
+        .where(Response.assessment_id == assessment.id)
+        .group_by(Response.respondent_group, Response.mode)
     )
+    counts = [
+        SignalCounts(group, mode, *(int(n or 0) for n in numbers)) for group, mode, *numbers in rows
+    ]
+    return signals_from_counts(counts, min_cell=standard_for(assessment.standard).sampling.min_cell)

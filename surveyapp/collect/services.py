@@ -15,6 +15,7 @@ from surveyapp import quotas
 from surveyapp.approval import scheme_for, score_answers
 from surveyapp.collect.forms import Submission
 from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
+from surveyapp.models.response import answer_pattern
 from surveyapp.security import FormKey
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
@@ -137,6 +138,7 @@ def record_response(
     if duration < assessment.min_duration_s:
         reasons.append(TOO_FAST)
     score_sum, score_count = score_answers(submission.answers, scheme_for(assessment))
+    answered, straight_lined = answer_pattern(submission.answers)
     response = Response(
         public_id=secrets.token_hex(8),
         assessment_id=assessment.id,
@@ -157,6 +159,8 @@ def record_response(
         answers=submission.answers,
         score_sum=score_sum,
         score_count=score_count,
+        answered=answered,
+        straight_lined=straight_lined,
     )
     try:
         with session.begin_nested():

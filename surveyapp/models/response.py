@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from surveyapp.db import Base, UTCDateTime, one_of
@@ -62,6 +62,16 @@ class Response(Base):
     # live approval is a SQL aggregate (see surveyapp.approval).
     score_sum: Mapped[float] = mapped_column(default=0.0, server_default="0")
     score_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # For the quality signals in SQL: how many items were answered (不了解 included),
+    # and whether every answer is the same label (a signal only, never a reason).
+    answered: Mapped[int] = mapped_column(default=0, server_default="0")
+    straight_lined: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def __repr__(self) -> str:
         return f"<Response {self.public_id} {self.respondent_group} valid={self.valid}>"
+
+
+def answer_pattern(answers: dict[str, str]) -> tuple[int, bool]:
+    """(answered items, all the same label) of a response's answers."""
+    labels = [label for label in answers.values() if label]
+    return len(labels), len(labels) > 0 and len(set(labels)) == 1

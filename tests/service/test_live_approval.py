@@ -32,3 +32,19 @@ def test_sql_sums_and_the_export_give_the_same_estimates(session):
 
 def test_no_responses_means_no_estimate(session, make_assessment):
     assert live_approval(session, make_assessment()) is None
+
+
+def test_quality_signals_in_sql_equal_those_of_the_export(session):
+    from analysis.responses import read_responses
+    from analysis.signals import quality_signals
+    from surveyapp.assessments.services import quality_signals as signals_in_sql
+
+    assessment = seed_demo(session, responses=True, seed=11)
+    session.flush()
+    text = export_csv(session, assessment.id, "Asia/Shanghai").encode("utf-8")
+    from_file = quality_signals(
+        read_responses(text, scheme=None), min_duration_s=assessment.min_duration_s
+    )
+    from_sql = signals_in_sql(session, assessment)
+    assert from_sql == from_file
+    assert any(cell.straight_lining for cell in from_sql)  # the demo has some
