@@ -317,7 +317,7 @@ def read_responses(
     item_columns = _item_columns(frame.columns, problems)
     if not item_columns:
         problems.append(Problem(1, None, "缺少题目列（表头为 q1、q2 … 或“q3 题目文字”）"))
-    if problems:
+    if any(problem.row == 1 for problem in problems):  # no table to check further
         raise InputRefused(problems, source=display)
 
     length = len(frame)

@@ -221,10 +221,6 @@ def test_schools_total_row_exact_message(tmp_path: Path) -> None:
     assert "第5行是合计行，请删除后重新上传" in run.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SPEC deviation: a responses file with a 合计 row lists only that problem, not every problem",
-)
 def test_responses_total_row_and_other_problems_are_all_listed(tmp_path: Path) -> None:
     path = write(tmp_path / "r.csv", csv_bytes(["group", "q1"], [["家长", "很好"], ["合计", ""]]))
     run = cli("analyze", path)
