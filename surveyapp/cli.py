@@ -46,7 +46,8 @@ def serve(host: str, port: int, workers: int | None, announce: bool) -> None:
         click.echo(
             f"  问卷链接与二维码：登录后打开 “问卷链接与二维码”；二维码指向 {app.config['RENKE_PUBLIC_URL']}"
         )
-        for address in lan_addresses():
+        addresses = lan_addresses() or ["<本机局域网 IP>"]
+        for address in addresses:
             click.echo(
                 f"  手机扫码测试：RENKE_PUBLIC_URL=http://{address}:{port} make run HOST=0.0.0.0"
             )
