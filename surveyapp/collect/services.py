@@ -38,8 +38,14 @@ class LinkStatus:
         return self.state == "open"
 
 
-def link_status(session: Session, token: str, now: datetime) -> LinkStatus:
-    """Resolve a QR token to its link and decide whether the form may be shown."""
+def link_status(
+    session: Session, token: str, now: datetime, *, check_quota: bool = True
+) -> LinkStatus:
+    """Resolve a QR token to its link and decide whether the form may be shown.
+
+    ``check_quota=False`` on a submission: a full group stops new forms only, never one
+    who has answered, so the count is not needed there.
+    """
     if not TOKEN_PATTERN.fullmatch(token):
         return LinkStatus("unknown")  # not one of ours: no need to ask the database
     link = session.scalars(
@@ -60,7 +66,7 @@ def link_status(session: Session, token: str, now: datetime) -> LinkStatus:
     if not link.active:
         state = "inactive"
     elif state == "collecting":
-        state = "full" if quota_stops_link(session, link) else "open"
+        state = "full" if check_quota and quota_stops_link(session, link) else "open"
     return LinkStatus(state, link, assessment, questionnaire)
 
 

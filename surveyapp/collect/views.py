@@ -40,7 +40,7 @@ def questionnaire(token: str) -> ResponseReturnValue:
 def submit(token: str) -> ResponseReturnValue:
     session = db.session()
     now = utcnow()
-    status = services.link_status(session, token, now)
+    status = services.link_status(session, token, now, check_quota=False)
     if status.link is None or status.questionnaire is None:
         return _status_page(status)
     form, submission = read_answers(status.questionnaire, status.link, request.form)
@@ -56,10 +56,12 @@ def submit(token: str) -> ResponseReturnValue:
         )
     if not services.accepts_submission(status, key):
         return _status_page(status)
-    stored = services.find_by_key(session, key.nonce)
-    if stored is None:
-        if submission is None:
+    if submission is None:
+        # A retry of a stored form lands on the thanks page; anything else comes back.
+        if services.find_by_key(session, key.nonce) is None:
             return _form_page(status, form, request.form["key"], code=422)
+    else:
+        # record_response is idempotent per key: a double tap stores one response.
         device_id = request.cookies.get(DEVICE_COOKIE)
         services.record_response(
             session,
