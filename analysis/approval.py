@@ -32,7 +32,6 @@ import numpy.typing as npt
 
 from analysis.intervals import Interval, check_method, confidence_interval, p_value
 from analysis.responses import (
-    GROUPS,
     Responses,
     check_labels,
     read_responses,
@@ -41,6 +40,7 @@ from analysis.responses import (
 )
 from analysis.schemes import Scheme, load_scheme
 from analysis.tables import InputRefused, Problem, Source
+from analysis.vocabulary import GROUPS
 
 __all__ = [
     "GROUPS",

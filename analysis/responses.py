@@ -36,17 +36,7 @@ from analysis.tables import (
     read_table,
     without_total_row,
 )
-
-#: The respondent groups, in the order of SPEC §3 and of every report.
-GROUPS: Final[tuple[str, ...]] = (
-    "学生",
-    "家长",
-    "教师",
-    "校长",
-    "人大代表",
-    "政协委员",
-    "其他群众",
-)
+from analysis.vocabulary import GROUPS
 
 #: Chinese header -> canonical column (SPEC §3).
 ALIASES: Final[dict[str, str]] = {

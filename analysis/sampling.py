@@ -29,8 +29,8 @@ from typing import Final
 
 from scipy import special
 
-from analysis.responses import GROUPS
 from analysis.standards import SamplingSettings
+from analysis.vocabulary import GROUPS
 
 #: 1.5‰ of the resident population (SPEC §2.5).
 DEFAULT_RATE: Final = Fraction(15, 10_000)

@@ -22,7 +22,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from analysis.responses import GROUPS, Responses
+from analysis.responses import Responses
+from analysis.vocabulary import GROUPS
 
 #: Words in ``invalid_reason`` that mark each kind (the service's reasons and plain text).
 TOO_FAST_WORDS: Final = ("过快", "过短", "用时", "too_fast", "too fast")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from analysis.vocabulary import INVALID_REASONS
 from surveyapp import quotas
 from surveyapp.approval import scheme_for, score_answers
 from surveyapp.collect.forms import Submission
@@ -19,9 +20,9 @@ from surveyapp.models.response import answer_pattern
 from surveyapp.security import FormKey
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
-NON_RESIDENT = "非本县居民"
-TOO_FAST = "用时过短"
-DUPLICATE = "重复提交（同一设备、同一问卷）"
+NON_RESIDENT = INVALID_REASONS["not_resident"]
+TOO_FAST = INVALID_REASONS["too_fast"]
+DUPLICATE = INVALID_REASONS["duplicate"]
 
 
 @dataclass(frozen=True)

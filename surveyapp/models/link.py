@@ -6,12 +6,12 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from analysis.vocabulary import GROUPS, INSTRUMENTS
 from surveyapp.db import Base, UTCDateTime, one_of, utcnow
 from surveyapp.models.assessment import Assessment
 from surveyapp.models.county import School
-from surveyapp.models.questionnaire import INSTRUMENTS
 
-GROUPS = ("学生", "家长", "教师", "校长", "人大代表", "政协委员", "其他群众")
+__all__ = ["GROUPS", "GROUPS_BY_INSTRUMENT", "CollectionLink"]
 GROUPS_BY_INSTRUMENT = {
     "social": ("家长", "人大代表", "政协委员", "其他群众"),
     "staff": ("校长", "教师"),

@@ -6,10 +6,11 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from analysis.vocabulary import INSTRUMENTS
 from surveyapp.db import Base, UTCDateTime, one_of
 from surveyapp.models.assessment import Assessment
 
-INSTRUMENTS = {"social": "社会卷", "staff": "校长教师卷", "student": "学生卷"}
+__all__ = ["INSTRUMENTS", "Questionnaire", "QuestionnaireFrozen"]
 
 
 class QuestionnaireFrozen(Exception):

@@ -5,12 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from analysis.vocabulary import AREAS, GROUPS, INSTRUMENTS, MODES
 from surveyapp.db import Base, UTCDateTime, one_of
-from surveyapp.models.link import GROUPS
-from surveyapp.models.questionnaire import INSTRUMENTS
-
-MODES = ("自填", "代填", "纸质")
-AREAS = ("城区", "镇区", "乡村")
 
 
 class Response(Base):

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from openpyxl import Workbook
 
-from analysis.responses import GROUPS, read_responses, score, select_items
+from analysis.responses import read_responses, score, select_items
 from analysis.schemes import TOP2, load_scheme
 from analysis.tables import InputRefused
+from analysis.vocabulary import GROUPS
 
 
 def csv(text: str, encoding: str = "utf-8") -> bytes:
