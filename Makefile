@@ -3,6 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 RENKE  := $(VENV)/bin/renke
 STAMP  := $(VENV)/.installed
+SERVE  := $(VENV)/.serving
 PYTHON ?= python3
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
@@ -13,15 +14,22 @@ PORT   ?= 5000
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# `make run` installs only what serving needs; the test and lint tools come with `make test`.
+$(SERVE): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $(SERVE)
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(SERVE)
 
 install: $(STAMP) ## create the venv and install Renke with its dev tools
 
-run: $(STAMP) ## migrate the embedded SQLite database, seed the demo if empty, serve
+run: $(SERVE) ## install what serving needs, migrate the embedded SQLite database, seed the demo if empty, serve
 	$(RENKE) db upgrade
 	$(RENKE) demo --if-empty
 	$(RENKE) serve --announce --host $(HOST) --port $(PORT)
