@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp import create_app, db
 from surveyapp.models import County
+from surveyapp.qr import link_url
 
 
 def _app() -> Flask:
@@ -43,6 +44,11 @@ def serve(host: str, port: int, workers: int | None, announce: bool) -> None:
         click.echo("")
         click.echo(f"  认可 Renke 已启动： http://{shown}:{port}/")
         click.echo(f"  评估人员登录：用户名 {DEMO_USER}  密码 {DEMO_PASSWORD}（演示账号）")
+        token = _demo_respondent_token(app)
+        if token:
+            click.echo(
+                f"  演示问卷（家长及社会各界卷），可直接打开： {link_url(f'http://{shown}:{port}', token)}"
+            )
         click.echo(
             f"  问卷链接与二维码：登录后打开 “问卷链接与二维码”；二维码指向 {app.config['RENKE_PUBLIC_URL']}"
         )
@@ -54,6 +60,29 @@ def serve(host: str, port: int, workers: int | None, announce: bool) -> None:
         click.echo("  健康检查： /healthz    停止： Ctrl+C")
         click.echo("")
     run_server(host, port, workers or default_workers())
+
+
+def _demo_respondent_token(app: Flask) -> str | None:
+    """The demo's county-level 社会卷 link, to open at once after `make run`."""
+    from surveyapp.models import Assessment, CollectionLink
+
+    with app.app_context():
+        session = db.session()
+        county = session.scalars(select(County).where(County.name == "砚山县")).first()
+        if county is None:
+            return None
+        token: str | None = session.scalars(
+            select(CollectionLink.token)
+            .join(CollectionLink.assessment)
+            .where(
+                CollectionLink.instrument == "social",
+                CollectionLink.school_id.is_(None),
+                CollectionLink.active.is_(True),
+                Assessment.county_id == county.id,
+            )
+            .order_by(CollectionLink.id)
+        ).first()
+        return token
 
 
 @click.command()

@@ -137,3 +137,21 @@ def test_user_add_refuses_an_ambiguous_county(seeded, monkeypatch):
     assert ambiguous.exit_code == 1 and "有多个县叫 城关区" in ambiguous.output
     chosen = seeded.invoke(main, [*add, "拉萨市/城关区"])
     assert chosen.exit_code == 0, chosen.output
+
+
+def test_serve_announces_sign_in_and_a_demo_link_that_opens(seeded, monkeypatch):
+    """`make run` prints the sign-in and one respondent link to open at once."""
+    import re
+
+    import surveyapp.serve
+
+    served = []
+    monkeypatch.setattr(surveyapp.serve, "serve", lambda *args: served.append(args))
+    result = seeded.invoke(main, ["serve", "--announce", "--port", "5099"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert served and served[0][:2] == ("127.0.0.1", 5099)
+    assert "用户名 demo  密码 renke-demo" in result.output
+    [token] = re.findall(r"可直接打开： http://127\.0\.0\.1:5099/s/([A-Za-z0-9_-]+)", result.output)
+    links = json.loads(seeded.invoke(main, ["links", "1", "--format", "json"]).stdout)
+    social = [row for row in links if row["url"].endswith(f"/s/{token}")]
+    assert social and social[0]["instrument"] == "social" and social[0]["school"] is None
