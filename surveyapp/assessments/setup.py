@@ -39,7 +39,7 @@ def create_assessment(
     )
     session.add(assessment)
     for instrument in INSTRUMENTS:
-        builtin = builtin_questionnaire(instrument)
+        builtin = builtin_questionnaire(instrument, county.name)
         session.add(
             Questionnaire(
                 assessment=assessment,
