@@ -78,6 +78,17 @@ def area_of(residence: str, kind: str) -> str | None:
     raise ValueError(f"unknown residence: {residence}")
 
 
+def answers_in_class(kind: str) -> dict[str, tuple[str, ...]]:
+    """Per class (城区, 镇区, 乡村 and 城镇), the plain answers counted in it in a county of ``kind``."""
+    classes: dict[str, tuple[str, ...]] = {area: () for area in AREAS}
+    for residence in RESIDENCES:
+        area = area_of(residence, kind)
+        if area is not None:
+            classes[area] = (*classes[area], residence)
+    classes["城镇"] = classes["城区"] + classes["镇区"]
+    return classes
+
+
 def residence_and_area(answer: str, kind: str) -> tuple[str | None, str | None]:
     """(residence as asked, class) of a stored screening answer.
 

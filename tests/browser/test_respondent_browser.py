@@ -261,7 +261,7 @@ def test_social_form_shows_missing_answer_then_accepts(
     grade = next(q for q in questions if q["kind"] == "grade")
     assert response.grade == int(grade["values"][answers["grade"]])
     area = next(q for q in questions if q["kind"] == "area")
-    assert response.area == area["values"][answers["area"]]
+    assert response.residence == area["values"][answers["area"]]
     check_weight_and_hosts(load, requested, "social form (社会卷, no preset group)", page_weights)
 
 
