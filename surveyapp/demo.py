@@ -224,7 +224,9 @@ def add_synthetic_responses(
         for _ in range(count):
             link = rng.choice(by_group[group])
             rows.append(
-                _synthetic_row(assessment, link, group, propensity, scheme, rng, start, span)
+                _synthetic_row(
+                    assessment, link, group, propensity, scheme, rng, start, span, invalid
+                )
             )
             if len(rows) == BATCH:
                 stored += _insert(session, rows, progress)
@@ -254,14 +256,15 @@ def _synthetic_row(
     rng: random.Random,
     start: datetime,
     span: float,
+    invalid: bool,
 ) -> dict[str, Any]:
     answers = {item: _answer(propensity, rng) for item in ITEM_IDS[link.instrument]}
     submitted = start + timedelta(seconds=rng.uniform(30, span))
     duration = max(8.0, rng.gauss(150, 50))
     reasons = []
-    if duration < assessment.min_duration_s:
+    if invalid and duration < assessment.min_duration_s:
         reasons.append(INVALID_REASONS["too_fast"])
-    elif group != "家长" and rng.random() < 0.015:
+    elif invalid and group != "家长" and rng.random() < 0.015:
         reasons.append(INVALID_REASONS["not_resident"])
     residence = _residence(link.school, group, rng)
     return response_row(
