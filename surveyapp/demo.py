@@ -86,6 +86,7 @@ DEMO_MIX = {
 }
 DEMO_TOTAL = 1200
 BATCH = 5000
+RESPONSE_TABLE = Response.metadata.tables["response"]
 
 
 def has_any_assessment(session: Session) -> bool:
@@ -239,7 +240,7 @@ def _insert(
     if not rows:
         return 0
     # A Core executemany: no RETURNING, no ORM bookkeeping (100,000 rows in seconds).
-    session.connection().execute(insert(Response.__table__), rows)
+    session.connection().execute(insert(RESPONSE_TABLE), rows)
     count = len(rows)
     rows.clear()
     if progress is not None:
