@@ -74,8 +74,8 @@ class Progress:
     areas: dict[str, int]
     bands: dict[str, dict[str, int]]
     schools: dict[str, int]
-    area_rows: tuple[AreaRow, ...] = ()
-    outside: int = 0  # 家长 living outside the county: in no area
+    area_rows: tuple[AreaRow, ...]  # in the classes of the split (城镇/乡村 or three)
+    outside: int  # valid respondents living outside the county (县外): in no area
 
 
 def progress(session: Session, assessment: Assessment) -> Progress:

@@ -128,6 +128,6 @@ def test_the_demo_assessment_page_counts_areas_in_the_statistical_classes(
     page = client.get(f"/a/{assessment.id}").get_data(as_text=True)
     assert "按统计局城乡划分（县）计数" in page
     area_table = page.split("<h2>居住地</h2>", 1)[1].split("</table>", 1)[0]
-    assert "<td>镇区（县城、镇上）</td><td class=\"num\">309</td>" in area_table
-    assert "<td>乡村（乡政府所在地、村里）</td><td class=\"num\">390</td>" in area_table
+    assert '<td>镇区（县城、镇上）</td><td class="num">309</td>' in area_table
+    assert '<td>乡村（乡政府所在地、村里）</td><td class="num">390</td>' in area_table
     assert "住在县外（不计入区域）" in area_table
