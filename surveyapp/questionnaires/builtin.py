@@ -17,7 +17,8 @@ assessment, where an evaluator may edit it until the first response.
 Question data (read by :mod:`surveyapp.collect.forms`): ``id``, ``kind`` (identity, grade,
 area, resident or item), ``text``, optional ``hint`` (the example line), ``options``,
 ``values`` (screening questions: option -> what is stored; "" stores nothing),
-``only_for`` (a group or a list of groups the question is asked of) and ``screen_out``
+``only_for`` (a group or a list of groups the question is asked of), ``note`` (shown
+beside the question instead of who must answer it) and ``screen_out``
 (option -> the kind message shown instead of accepting the form).
 """
 
@@ -72,7 +73,9 @@ ADULT_RESIDENCE_HINT = (
 )
 
 
-def _resident(text: str, *, only_for: list[str] | None = None) -> dict[str, Any]:
+def _resident(
+    text: str, *, only_for: list[str] | None = None, note: str | None = None
+) -> dict[str, Any]:
     question: dict[str, Any] = {
         "id": "resident",
         "kind": "resident",
@@ -82,6 +85,8 @@ def _resident(text: str, *, only_for: list[str] | None = None) -> dict[str, Any]
     }
     if only_for:
         question["only_for"] = only_for
+    if note:
+        question["note"] = note  # shown instead of the list of groups that must answer
     return question
 
 
@@ -261,6 +266,7 @@ BUILTIN: dict[str, dict[str, Any]] = {
             _resident(
                 f"您平时住在{COUNTY}，或者在{COUNTY}上班吗？",
                 only_for=["人大代表", "政协委员", "其他群众"],
+                note="学生家长不用答这一题",
             ),
             _residence("您平时住在哪里？", ADULT_RESIDENCE_HINT, f"不住在{COUNTY}"),
             *_items(SOCIAL_ITEMS, 1),

@@ -122,3 +122,10 @@ def test_the_staff_questionnaire_asks_staff_only(session, assessment):
     identity = staff.question("identity")
     assert set(identity["values"].values()) == {"校长", "教师"}
     assert staff.question("resident")["text"] == "您在砚山县的学校工作吗？"
+
+
+def test_the_常住_question_tells_a_parent_they_may_skip_it(client, assessment, make_link):
+    link = make_link(assessment=assessment, instrument="social")
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    resident = page.split('id="f-resident"', 1)[1].split("</legend>", 1)[0]
+    assert "学生家长不用答这一题" in resident and 'class="req"' not in resident
