@@ -1,7 +1,7 @@
 """Reading the responses table (SPEC §3 "responses"), vectorised for a million rows.
 
 The table is the export of collected responses and the input of ``renke analyze``:
-``response_id, group, school, area, grade, instrument, mode, submitted_at, duration_s,
+``response_id, group, school, area, residence, grade, instrument, mode, submitted_at, duration_s,
 valid, invalid_reason, weight, <item columns>``, with the Chinese aliases of SPEC §3.
 Only ``group`` and at least one item column (``q<number>``, optionally followed by the
 question text: ``q3 您对…``) are required; unknown extra columns are ignored.
@@ -59,7 +59,15 @@ ALIASES: Final[dict[str, str]] = {
 }
 
 #: Text columns encoded only when asked for (see :class:`Responses`).
-LAZY_COLUMNS: Final = ("school", "area", "grade", "instrument", "mode", "invalid_reason")
+LAZY_COLUMNS: Final = (
+    "school",
+    "area",
+    "residence",
+    "grade",
+    "instrument",
+    "mode",
+    "invalid_reason",
+)
 
 TRUE_WORDS: Final = frozenset({"1", "是", "true"})
 FALSE_WORDS: Final = frozenset({"0", "否", "false"})
@@ -122,7 +130,7 @@ class Responses:
         Item columns in file order.
     text : DataFrame or None
         The text of the columns in :data:`LAZY_COLUMNS`, encoded on first use as the
-        properties ``school``, ``area``, ``grade``, ``instrument``, ``mode`` and
+        properties ``school``, ``area``, ``residence``, ``grade``, ``instrument``, ``mode`` and
         ``invalid_reason`` (:class:`Coded`, all blank when the column is absent).
         ``response_id`` and ``submitted_at`` are not kept: the analysis needs neither.
     """
@@ -150,8 +158,13 @@ class Responses:
 
     @cached_property
     def area(self) -> Coded:
-        """区域: the respondent's residence (县城 / 乡镇政府所在地 / 农村)."""
+        """区域: the residence's statistical class (城区 / 镇区 / 乡村, SPEC §2.5)."""
         return self._coded("area")
+
+    @cached_property
+    def residence(self) -> Coded:
+        """The residence as asked (县城（市区）/ 镇上 / 乡政府所在地 / 村里 / 县外)."""
+        return self._coded("residence")
 
     @cached_property
     def grade(self) -> Coded:

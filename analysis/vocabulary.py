@@ -44,6 +44,17 @@ RESIDENCES: Final[tuple[str, ...]] = (
     "村里",
 )
 
+#: The answer of a 家长 who lives outside the county (SPEC §2.5 Who answers: 家长 answer
+#: wherever they live). Kept as asked; it belongs to no area of the county.
+OUTSIDE: Final = "县外"
+
+#: Every stored ``residence``: the four answers of SPEC §2.5 and :data:`OUTSIDE`.
+RESIDENCE_ANSWERS: Final[tuple[str, ...]] = (*RESIDENCES, OUTSIDE)
+
+#: The two-class split where the statistics office publishes only 城镇 / 乡村
+#: (城镇 = 城区 + 镇区, SPEC §2.5).
+URBAN_RURAL: Final[tuple[str, ...]] = ("城镇", "乡村")
+
 #: Invalid-response reason code -> its Chinese text (SPEC §2.5 Validity, Integrity).
 INVALID_REASONS: Final[dict[str, str]] = {
     "not_resident": "非本县居民",

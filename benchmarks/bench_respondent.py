@@ -35,7 +35,7 @@ RENKE = [sys.executable, "-m", "renke"]
 KEY = re.compile(rb'name="key" value="([^"]+)"')
 ANSWERS = {
     "identity": "其他群众",
-    "area": "县城",
+    "area": "县城（市区）",
     "resident": "是",
     **{f"q{n}": "满意" for n in range(1, 9)},
 }

@@ -88,9 +88,17 @@ def _demo_respondent_token(app: Flask) -> str | None:
 @click.command()
 @click.option("--if-empty", is_flag=True, help="only when the database has no assessment yet")
 @click.option("--no-responses", is_flag=True, help="links only, no synthetic responses")
-def demo(if_empty: bool, no_responses: bool) -> None:
+@click.option(
+    "--responses",
+    "total",
+    type=click.IntRange(min=0),
+    help="exactly N synthetic responses in the demo assessment (replacing those there)",
+)
+def demo(if_empty: bool, no_responses: bool, total: int | None) -> None:
     """Seed the demo county 砚山县 (idempotent)."""
-    from surveyapp.demo import has_any_assessment, seed_demo
+    import random
+
+    from surveyapp.demo import has_any_assessment, seed_demo, set_demo_responses
 
     app = _app()
     with app.app_context():
@@ -98,7 +106,10 @@ def demo(if_empty: bool, no_responses: bool) -> None:
         if if_empty and has_any_assessment(session):
             click.echo("数据库已有评估，跳过演示数据。")
             return
-        assessment = seed_demo(session, responses=not no_responses)
+        assessment = seed_demo(session, responses=not no_responses and total is None)
+        if total is not None:
+            with click.progressbar(length=total, label="生成答卷", file=sys.stderr) as bar:
+                set_demo_responses(session, assessment, total, random.Random(2026), bar.update)
         session.commit()
         click.echo(f"演示数据就绪：评估 {assessment.id}（{assessment.title}）")
 

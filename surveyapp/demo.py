@@ -1,25 +1,34 @@
 """The demo county (砚山县): schools, a collecting assessment, links and responses.
 
 Everything here is synthetic and labelled so; the school names follow the county's
-real towns, the figures do not describe them. Seeding is idempotent.
+real towns, the figures do not describe them. Seeding is idempotent. 砚山县 is a 县: its
+county seat (江那镇) is 镇区 in the statistics office's classes, so its schools are coded
+镇区 and its 城区 population is 0 (SPEC §2.5). The synthetic responses meet the demo's own
+sample plan (N = ⌈466,000 × 1.5‰⌉ = 699; 家长 over half; every group present).
 """
 
 from __future__ import annotations
 
 import random
 import secrets
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from analysis.residence import area_of
+from analysis.sampling import largest_remainder
+from analysis.schemes import Scheme
+from analysis.vocabulary import INVALID_REASONS, OUTSIDE, RESIDENCES
 from surveyapp.accounts.services import add_user
-from surveyapp.approval import scheme_for, score_answers
+from surveyapp.approval import scheme_for
 from surveyapp.assessments.setup import create_assessment, create_default_links
 from surveyapp.db import utcnow
 from surveyapp.models import Assessment, CollectionLink, County, Response, School, User
-from surveyapp.models.response import answer_pattern
 from surveyapp.questionnaires.builtin import SCALE
+from surveyapp.responses import response_row
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "renke-demo"
@@ -27,16 +36,16 @@ DEMO_POPULATION_SOURCE = "示例数据（非官方统计），仅供演示"
 
 # (code, name, kind, area, 小学在校生, 初中在校生)
 SCHOOLS = [
-    ("5326220001", "砚山县第一中学", "完全中学", "城区", 0, 2150),
-    ("5326220002", "砚山县第二中学", "初中", "城区", 0, 1860),
-    ("5326220003", "砚山县第三中学", "初中", "城区", 0, 1420),
-    ("5326220004", "砚山县民族中学", "完全中学", "城区", 0, 1180),
-    ("5326220005", "砚山县实验小学", "小学", "城区", 1960, 0),
-    ("5326220006", "砚山县第一小学", "小学", "城区", 1720, 0),
-    ("5326220007", "砚山县第二小学", "小学", "城区", 1540, 0),
-    ("5326220008", "砚山县第三小学", "小学", "城区", 1280, 0),
+    ("5326220001", "砚山县第一中学", "完全中学", "镇区", 0, 2150),
+    ("5326220002", "砚山县第二中学", "初中", "镇区", 0, 1860),
+    ("5326220003", "砚山县第三中学", "初中", "镇区", 0, 1420),
+    ("5326220004", "砚山县民族中学", "完全中学", "镇区", 0, 1180),
+    ("5326220005", "砚山县实验小学", "小学", "镇区", 1960, 0),
+    ("5326220006", "砚山县第一小学", "小学", "镇区", 1720, 0),
+    ("5326220007", "砚山县第二小学", "小学", "镇区", 1540, 0),
+    ("5326220008", "砚山县第三小学", "小学", "镇区", 1280, 0),
     ("5326220009", "砚山县江那镇中心学校", "小学", "镇区", 980, 0),
-    ("5326220010", "砚山县第四中学", "九年一贯制", "城区", 920, 760),
+    ("5326220010", "砚山县第四中学", "九年一贯制", "镇区", 920, 760),
     ("5326220011", "砚山县平远镇中学", "初中", "镇区", 0, 1650),
     ("5326220012", "砚山县平远镇中心学校", "小学", "镇区", 1420, 0),
     ("5326220013", "砚山县稼依镇中学", "初中", "镇区", 0, 1230),
@@ -57,19 +66,27 @@ SCHOOLS = [
     ("5326220028", "砚山县蚌峨乡中心学校", "小学", "乡村", 420, 0),
     ("5326220029", "砚山县平远镇大各大村教学点", "教学点", "乡村", 38, 0),
     ("5326220030", "砚山县维摩乡长岭街村教学点", "教学点", "乡村", 64, 0),
-    ("5326220031", "砚山县特殊教育学校", "特殊教育学校", "城区", 96, 42),
+    ("5326220031", "砚山县特殊教育学校", "特殊教育学校", "镇区", 96, 42),
 ]
 
-# How many synthetic responses each group gets, and its approval propensity.
-DEMO_RESPONSES = {
-    "家长": (520, 0.91),
-    "学生": (260, 0.94),
-    "教师": (150, 0.88),
-    "校长": (40, 0.92),
-    "人大代表": (60, 0.90),
-    "政协委员": (55, 0.89),
-    "其他群众": (115, 0.84),
+# The 县城 of 砚山县 is 江那镇: the schools there answer 县城（市区）, which in a 县 is 镇区
+# (SPEC §2.5); the other 镇 schools answer 镇上, the 乡 schools 乡政府所在地 or 村里.
+SEAT_SCHOOLS = frozenset({f"53262200{n:02d}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 31)})
+
+# Each group's share of the synthetic responses (per mille) and its approval propensity:
+# 家长 well over half of the valid sample, every group present (SPEC §2.5 sample check).
+DEMO_MIX = {
+    "家长": (540, 0.91),
+    "学生": (160, 0.94),
+    "教师": (100, 0.88),
+    "校长": (45, 0.92),
+    "人大代表": (50, 0.90),
+    "政协委员": (50, 0.89),
+    "其他群众": (55, 0.84),
 }
+DEMO_TOTAL = 1200
+BATCH = 5000
+RESPONSE_TABLE = Response.metadata.tables["response"]
 
 
 def has_any_assessment(session: Session) -> bool:
@@ -110,10 +127,11 @@ def seed_demo(session: Session, *, responses: bool = True, seed: int = 2026) -> 
         year=now.year,
         stage="county",
         title=f"砚山县{now.year}年义务教育优质均衡发展社会认可度调查（演示）",
+        # A 县: its 县城 is 镇区, so 城区 is 0 (统计上划分城乡的规定, SPEC §2.5).
         population=466_000,
-        population_urban=152_000,
-        population_town=118_000,
-        population_rural=196_000,
+        population_urban=0,
+        population_town=206_000,
+        population_rural=260_000,
         population_source=DEMO_POPULATION_SOURCE,
         opens_at=now - timedelta(days=5),
         closes_at=now + timedelta(days=14),
@@ -126,7 +144,7 @@ def seed_demo(session: Session, *, responses: bool = True, seed: int = 2026) -> 
     session.flush()
     add_demo_files(session, assessment)
     if responses:
-        add_demo_responses(session, assessment, random.Random(seed))
+        set_demo_responses(session, assessment, DEMO_TOTAL, random.Random(seed))
     return assessment
 
 
@@ -156,8 +174,38 @@ def add_demo_files(session: Session, assessment: Assessment) -> None:
     )
 
 
-def add_demo_responses(session: Session, assessment: Assessment, rng: random.Random) -> int:
-    """About 1,200 synthetic responses over the last five days, a few of them invalid."""
+def set_demo_responses(
+    session: Session,
+    assessment: Assessment,
+    total: int,
+    rng: random.Random,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Exactly ``total`` synthetic responses in the assessment (those there are replaced).
+
+    For benchmarks (``renke demo --responses N``, SPEC §5): the groups in the demo's mix,
+    spread over the part of the window already past, inserted in batches.
+    """
+    session.execute(delete(Response).where(Response.assessment_id == assessment.id))
+    counts = largest_remainder(total, {group: share for group, (share, _) in DEMO_MIX.items()})
+    return add_synthetic_responses(session, assessment, counts, rng, progress=progress)
+
+
+def add_synthetic_responses(
+    session: Session,
+    assessment: Assessment,
+    counts: Mapping[str, int],
+    rng: random.Random,
+    *,
+    invalid: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """``counts[group]`` synthetic responses per group through the assessment's links.
+
+    Residence follows the school (a 家长 of a village school may live outside the
+    county, answering 县外), classed by the county's kind. With ``invalid`` a few are
+    invalid: too fast, or (never a 家长) not living or working in the county.
+    """
     links = session.scalars(
         select(CollectionLink).where(CollectionLink.assessment_id == assessment.id)
     ).all()
@@ -166,79 +214,119 @@ def add_demo_responses(session: Session, assessment: Assessment, rng: random.Ran
         for group in link.groups:
             if link.preset_group or link.instrument != "social":
                 by_group.setdefault(group, []).append(link)
-    item_ids = {
-        "social": [f"q{n}" for n in range(1, 9)],
-        "staff": [f"q{n}" for n in range(9, 17)],
-        "student": [f"q{n}" for n in range(17, 25)],
-    }
-    areas = ["城区"] * 33 + ["镇区"] * 25 + ["乡村"] * 42
-    now = utcnow()
+    start = assessment.opens_at or utcnow() - timedelta(days=5)
+    end = min(utcnow(), assessment.closes_at or utcnow())
+    span = max((end - start).total_seconds(), 60.0)
     scheme = scheme_for(assessment)
-    rows = []
-    for group, (count, propensity) in DEMO_RESPONSES.items():
+    rows: list[dict[str, Any]] = []
+    stored = 0
+    for group, count in counts.items():
+        propensity = DEMO_MIX[group][1]
         for _ in range(count):
             link = rng.choice(by_group[group])
-            answers = {}
-            for item in item_ids[link.instrument]:
-                draw = rng.random()
-                if draw < 0.04:
-                    answers[item] = "不了解"
-                elif draw < 0.04 + propensity * 0.96:
-                    answers[item] = SCALE[0] if rng.random() < 0.62 else SCALE[1]
-                else:
-                    answers[item] = SCALE[2] if rng.random() < 0.7 else SCALE[3]
-            submitted = now - timedelta(minutes=rng.randint(1, 5 * 24 * 60))
-            duration = max(8.0, rng.gauss(150, 50))
-            reason = None
-            if duration < assessment.min_duration_s:
-                reason = "用时过短"
-            elif rng.random() < 0.01:
-                reason = "非本县居民"
-            grade = None
-            if group == "学生":
-                grade = (
-                    rng.randint(3, 9)
-                    if link.school is None
-                    else _grade_for(link.school.kind, rng, 3)
-                )
-            elif group == "家长":
-                grade = (
-                    rng.randint(1, 9)
-                    if link.school is None
-                    else _grade_for(link.school.kind, rng, 1)
-                )
-            score_sum, score_count = score_answers(answers, scheme)
-            answered, straight_lined = answer_pattern(answers)
             rows.append(
-                {
-                    "public_id": secrets.token_hex(8),
-                    "assessment_id": assessment.id,
-                    "link_id": link.id,
-                    "instrument": link.instrument,
-                    "respondent_group": group,
-                    "school_code": link.school.code if link.school else None,
-                    "area": link.school.area
-                    if link.school and rng.random() < 0.8
-                    else rng.choice(areas),
-                    "grade": grade,
-                    "mode": "自填" if rng.random() < 0.93 else "代填",
-                    "issued_at": submitted - timedelta(seconds=duration),
-                    "submitted_at": submitted,
-                    "duration_s": round(duration, 1),
-                    "device_hash": secrets.token_hex(20),
-                    "submission_key": secrets.token_urlsafe(16),
-                    "valid": reason is None,
-                    "invalid_reason": reason,
-                    "weight": 1.0,
-                    "answers": answers,
-                    "score_sum": score_sum,
-                    "score_count": score_count,
-                    "answered": answered,
-                    "straight_lined": straight_lined,
-                }
+                _synthetic_row(
+                    assessment, link, group, propensity, scheme, rng, start, span, invalid
+                )
             )
-    session.execute(insert(Response), rows)
-    return len(rows)
+            if len(rows) == BATCH:
+                stored += _insert(session, rows, progress)
+    return stored + _insert(session, rows, progress)
+
+
+def _insert(
+    session: Session, rows: list[dict[str, Any]], progress: Callable[[int], None] | None
+) -> int:
+    if not rows:
+        return 0
+    # A Core executemany: no RETURNING, no ORM bookkeeping (100,000 rows in seconds).
+    session.connection().execute(insert(RESPONSE_TABLE), rows)
+    count = len(rows)
+    rows.clear()
+    if progress is not None:
+        progress(count)
+    return count
+
+
+def _synthetic_row(
+    assessment: Assessment,
+    link: CollectionLink,
+    group: str,
+    propensity: float,
+    scheme: Scheme,
+    rng: random.Random,
+    start: datetime,
+    span: float,
+    invalid: bool,
+) -> dict[str, Any]:
+    answers = {item: _answer(propensity, rng) for item in ITEM_IDS[link.instrument]}
+    submitted = start + timedelta(seconds=rng.uniform(30, span))
+    duration = max(8.0, rng.gauss(150, 50))
+    reasons = []
+    if invalid and duration < assessment.min_duration_s:
+        reasons.append(INVALID_REASONS["too_fast"])
+    elif invalid and group != "家长" and rng.random() < 0.015:
+        reasons.append(INVALID_REASONS["not_resident"])
+    residence = _residence(link.school, group, rng)
+    return response_row(
+        assessment_id=assessment.id,
+        link_id=link.id,
+        instrument=link.instrument,
+        group=group,
+        school_code=link.school.code if link.school else None,
+        residence=residence,
+        area=area_of(residence, assessment.county.kind),
+        grade=_grade(link, group, rng),
+        mode="自填" if rng.random() < 0.93 else "代填",
+        issued_at=submitted - timedelta(seconds=duration),
+        submitted_at=submitted,
+        device_hash=secrets.token_hex(20),
+        submission_key=secrets.token_urlsafe(16),
+        reasons=reasons,
+        answers=answers,
+        scheme=scheme,
+    )
+
+
+ITEM_IDS = {
+    "social": [f"q{n}" for n in range(1, 9)],
+    "staff": [f"q{n}" for n in range(9, 17)],
+    "student": [f"q{n}" for n in range(17, 25)],
+}
+SEAT, TOWN, TOWNSHIP, VILLAGE = RESIDENCES
+
+
+def _answer(propensity: float, rng: random.Random) -> str:
+    draw = rng.random()
+    if draw < 0.04:
+        return "不了解"
+    if draw < 0.04 + propensity * 0.96:
+        return SCALE[0] if rng.random() < 0.62 else SCALE[1]
+    return SCALE[2] if rng.random() < 0.7 else SCALE[3]
+
+
+def _residence(school: School | None, group: str, rng: random.Random) -> str:
+    """Where a respondent lives: near the school mostly; a county link, anywhere."""
+    draw = rng.random()
+    if school is None:
+        return rng.choices((SEAT, TOWN, TOWNSHIP, VILLAGE, OUTSIDE), (30, 22, 12, 34, 2))[0]
+    in_seat = school.code in SEAT_SCHOOLS or school.area == "城区"
+    if group == "家长" and not in_seat and draw < 0.08:
+        return OUTSIDE  # parents working away; the grandparents answer too
+    if in_seat:
+        return SEAT if draw < 0.85 else rng.choice((TOWN, VILLAGE))
+    if school.area == "镇区":
+        return TOWN if draw < 0.6 else VILLAGE
+    return TOWNSHIP if draw < 0.3 else VILLAGE
+
+
+def _grade(link: CollectionLink, group: str, rng: random.Random) -> int | None:
+    if group not in ("学生", "家长"):
+        return None
+    lowest = 3 if group == "学生" else 1
+    if link.school is None:
+        return rng.randint(lowest, 9)
+    return _grade_for(link.school.kind, rng, lowest)
 
 
 def _grade_for(kind: str, rng: random.Random, lowest: int) -> int:

@@ -1,8 +1,10 @@
 """Quotas of an assessment, derived on read from its population (SPEC §2.5).
 
-The planning rules live in :mod:`analysis.sampling`; this adapter feeds it what the
-assessment stores and counts the valid responses against the targets. Quotas are
-marginal targets on valid responses; they never refuse a respondent who has answered.
+The planning rules live in :mod:`analysis.sampling` and :mod:`analysis.residence`; this
+adapter feeds them what the assessment stores and counts the valid responses against
+the targets. Quotas are marginal targets on valid responses; they never refuse a
+respondent who has answered. Area quotas count the statistical class (``area``), in the
+split's own classes: 城区 / 镇区 / 乡村, or 城镇 / 乡村 where only that is published.
 """
 
 from __future__ import annotations
@@ -13,31 +15,54 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from analysis.residence import answers_in_class, area_quotas, counts_in_classes, split_classes
 from analysis.sampling import SamplePlan, plan_from_standard
+from analysis.vocabulary import AREAS, OUTSIDE
 from surveyapp.approval import standard_for
 from surveyapp.models import Assessment, Response
 
 
 def sample_plan(assessment: Assessment) -> SamplePlan | None:
-    """The plan from the 常住人口 entered; None until it is entered."""
+    """The plan from the 常住人口 entered; None until it is entered.
+
+    Its ``areas`` are set for a 城区/镇区/乡村 split; a 城镇/乡村 split has its area
+    quotas in :func:`area_targets`.
+    """
     if not assessment.population:
         return None
-    split = (assessment.population_urban, assessment.population_town, assessment.population_rural)
-    areas = None
-    if all(value is not None for value in split):
-        areas = dict(zip(("城区", "镇区", "乡村"), split, strict=True))
+    split = assessment.population_split
     return plan_from_standard(
         assessment.population,
         standard_for(assessment.standard).sampling,
-        area_populations=areas,  # type: ignore[arg-type]
+        area_populations=split if split and split_classes(split) == AREAS else None,
         group_populations=assessment.group_caps or None,
     )
+
+
+def area_targets(assessment: Assessment) -> tuple[tuple[str, ...], dict[str, int] | None]:
+    """(the classes of the split, target valid responses per class or None without one)."""
+    split = assessment.population_split
+    if split is None:
+        return AREAS, None
+    classes = split_classes(split)
+    plan = sample_plan(assessment)
+    return classes, None if plan is None else area_quotas(plan.total, split)
 
 
 def group_quotas(assessment: Assessment) -> dict[str, int]:
     """Target valid responses per group; empty when no population is entered."""
     plan = sample_plan(assessment)
     return {} if plan is None else dict(plan.groups.quotas)
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    """One row of the area quota table: a class, the plain answers it counts, figures."""
+
+    area: str
+    answers: str
+    target: int | None
+    done: int
 
 
 @dataclass(frozen=True)
@@ -49,10 +74,12 @@ class Progress:
     areas: dict[str, int]
     bands: dict[str, dict[str, int]]
     schools: dict[str, int]
+    area_rows: tuple[AreaRow, ...]  # in the classes of the split (城镇/乡村 or three)
+    outside: int  # valid respondents living outside the county (县外): in no area
 
 
 def progress(session: Session, assessment: Assessment) -> Progress:
-    """Valid responses per group, area, grade band and school."""
+    """Valid responses per group, area (statistical class), grade band and school."""
     valid = (Response.assessment_id == assessment.id, Response.valid.is_(True))
 
     def counts(*columns: Any) -> list[tuple[Any, ...]]:
@@ -71,12 +98,31 @@ def progress(session: Session, assessment: Assessment) -> Progress:
             bands[group][name] = sum(
                 int(n) for g, grade, n in grades if g == group and low <= int(grade) <= high
             )
+    areas = {str(area): int(n) for area, n in counts(Response.area)}
+    residences = {str(answer): int(n) for answer, n in counts(Response.residence)}
     return Progress(
         plan,
         groups={str(group): int(n) for group, n in counts(Response.respondent_group)},
-        areas={str(area): int(n) for area, n in counts(Response.area)},
+        areas=areas,
         bands=bands,
         schools={str(code): int(n) for code, n in counts(Response.school_code)},
+        area_rows=_area_rows(assessment, areas),
+        outside=residences.get(OUTSIDE, 0),
+    )
+
+
+def _area_rows(assessment: Assessment, areas: dict[str, int]) -> tuple[AreaRow, ...]:
+    classes, targets = area_targets(assessment)
+    done = counts_in_classes(areas, classes)
+    words = answers_in_class(assessment.county.kind)
+    return tuple(
+        AreaRow(
+            area,
+            "、".join(answer.split("（")[0] for answer in words[area]),
+            None if targets is None else targets[area],
+            done[area],
+        )
+        for area in classes
     )
 
 

@@ -266,3 +266,45 @@ def login(client: FlaskClient) -> Callable[[User], None]:
         assert response.status_code == 302, response.get_data(as_text=True)
 
     return sign_in
+
+
+#: Valid responses per group of :func:`unmet_assessment`: 350 of the 699 its plan needs,
+#: 家长 a third of them, no 政协委员.
+UNMET_COUNTS = {"家长": 120, "学生": 100, "教师": 60, "校长": 20, "人大代表": 20, "其他群众": 30}
+
+
+@pytest.fixture
+def unmet_assessment(session: Session, make_county: Callable[..., County]) -> Assessment:
+    """A county whose sample does NOT meet its plan (SPEC §2.5 sample check), for any test.
+
+    常住人口 466,000 (N = 699) and 350 synthetic responses, all valid: too few, 家长 at
+    34.3% (under 50%), and no 政协委员.
+    """
+    import random
+
+    from surveyapp.assessments.setup import create_default_links
+    from surveyapp.demo import add_synthetic_responses
+
+    now = utcnow()
+    assessment = create_assessment(
+        session,
+        county=make_county(name="未达标县", schools=4),
+        year=now.year,
+        stage="county",
+        title="样本未达计划的评估",
+        opens_at=now - timedelta(days=3),
+        closes_at=now + timedelta(days=10),
+        min_duration_s=0,
+        population=466_000,
+        population_urban=0,
+        population_town=206_000,
+        population_rural=260_000,
+        population_source="测试",
+    )
+    assessment.open()
+    session.flush()
+    create_default_links(session, assessment)
+    session.flush()
+    add_synthetic_responses(session, assessment, UNMET_COUNTS, random.Random(5), invalid=False)
+    session.flush()
+    return assessment

@@ -8,10 +8,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from analysis.residence import kind_from_name
+from analysis.vocabulary import COUNTY_KINDS
 from surveyapp.models import Assessment
 from surveyapp.models.assessment import STAGES
 
-POPULATION_FIELDS = ("population_urban", "population_town", "population_rural")
+POPULATION_FIELDS = (
+    "population_urban",
+    "population_town",
+    "population_urban_town",
+    "population_rural",
+)
 
 
 @dataclass
@@ -43,6 +50,7 @@ def settings_values(assessment: Assessment, timezone: str) -> dict[str, str]:
         "closes": day(assessment.closes_at, end=True),
         "min_duration_s": str(assessment.min_duration_s),
         "stop_full_groups": "1" if assessment.stop_full_groups else "",
+        "kind": assessment.county.kind,
     }
     for name in ("population", *POPULATION_FIELDS):
         number = getattr(assessment, name)
@@ -70,14 +78,9 @@ def read_settings(
     fields["population"] = _integer(values, errors, "population", 1, 10**9)
     for name in POPULATION_FIELDS:
         fields[name] = _integer(values, errors, name, 0, 10**9)
-    split = [fields[name] for name in POPULATION_FIELDS]
-    if any(part is not None for part in split) and not errors.keys() & set(POPULATION_FIELDS):
-        if None in split:
-            errors["population_rural"] = "城区、镇区、乡村三项请都填写，或都不填"
-        elif fields["population"] is not None and sum(split) != fields["population"]:
-            errors["population_rural"] = (
-                f"三项之和 {sum(split):,} 应等于常住人口 {fields['population']:,}"
-            )
+    if not errors.keys() & set(POPULATION_FIELDS):
+        _check_split(fields, errors)
+    fields["kind"] = _kind(values, errors)
     fields["population_source"] = values.get("population_source") or None
     if fields["population"] is not None and not fields["population_source"]:
         errors["population_source"] = (
@@ -97,6 +100,40 @@ def read_settings(
     fields["stop_full_groups"] = bool(values.get("stop_full_groups"))
     fields["prefecture"], fields["county"] = values.get("prefecture"), values.get("county")
     return form, (None if errors else fields)
+
+
+def _check_split(fields: dict[str, Any], errors: dict[str, str]) -> None:
+    """城区/镇区/乡村 all given, or 城镇/乡村, or none; the parts sum to 常住人口 (SPEC §2.5)."""
+    urban, town, urban_town, rural = (fields[name] for name in POPULATION_FIELDS)
+    if urban_town is not None and (urban is not None or town is not None):
+        errors["population_urban_town"] = "城镇人口与城区、镇区人口只填一种：按统计局公布的口径"
+        return
+    parts = [urban_town, rural] if urban_town is not None else [urban, town, rural]
+    if all(part is None for part in parts):
+        return
+    if None in parts:
+        errors["population_rural"] = (
+            "城镇、乡村两项请都填写"
+            if urban_town is not None
+            else "城区、镇区、乡村三项请都填写（或只填城镇、乡村两项），或都不填"
+        )
+    elif fields["population"] is not None and sum(parts) != fields["population"]:
+        names = "两项" if urban_town is not None else "三项"
+        errors["population_rural"] = (
+            f"{names}之和 {sum(parts):,} 应等于常住人口 {fields['population']:,}"
+        )
+
+
+def _kind(values: dict[str, str], errors: dict[str, str]) -> str | None:
+    """The county's kind as chosen, or from its name when left blank (SPEC §2.5)."""
+    chosen = values.get("kind", "")
+    if chosen and chosen not in COUNTY_KINDS:
+        errors["kind"] = "请选择：县、自治县、县级市或市辖区"
+        return None
+    kind = chosen or kind_from_name(values.get("county", ""))
+    if kind is None and values.get("county"):
+        errors["kind"] = "从县名看不出类型，请选择：县、自治县、县级市或市辖区"
+    return kind
 
 
 def _integer(

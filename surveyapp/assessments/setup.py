@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from surveyapp.models import Assessment, CollectionLink, County, Questionnaire
+from analysis.residence import SplitWarning, area_of, split_warnings
+from analysis.vocabulary import RESIDENCE_ANSWERS
+from surveyapp.models import Assessment, CollectionLink, County, Questionnaire, Response
 from surveyapp.models.questionnaire import INSTRUMENTS
 from surveyapp.questionnaires.builtin import builtin_questionnaire
 
@@ -39,7 +41,7 @@ def create_assessment(
     )
     session.add(assessment)
     for instrument in INSTRUMENTS:
-        builtin = builtin_questionnaire(instrument)
+        builtin = builtin_questionnaire(instrument, county.name)
         session.add(
             Questionnaire(
                 assessment=assessment,
@@ -99,17 +101,48 @@ def create_default_links(session: Session, assessment: Assessment) -> int:
     return added
 
 
-def county_for(session: Session, province: str, prefecture: str, name: str) -> County:
-    """The county of that name, created if new (provincial staff set up new counties)."""
+def county_for(
+    session: Session, province: str, prefecture: str, name: str, kind: str | None = None
+) -> County:
+    """The county of that name, created if new (provincial staff set up new counties).
+
+    A new county's kind follows from its name unless ``kind`` is given (SPEC §2.5).
+    """
     county = session.scalars(
         select(County).where(
             County.province == province, County.prefecture == prefecture, County.name == name
         )
     ).one_or_none()
     if county is None:
-        county = County(province=province, prefecture=prefecture, name=name)
+        county = County(province=province, prefecture=prefecture, name=name, kind=kind)
         session.add(county)
     return county
+
+
+def set_county_kind(session: Session, county: County, kind: str) -> None:
+    """Change the county's kind and re-class its stored responses by their residence.
+
+    ``area`` is derived from ``residence`` and the kind (SPEC §2.5), so a corrected kind
+    corrects every stored class; responses without a residence keep theirs.
+    """
+    if county.kind == kind:
+        return
+    county.kind = kind
+    assessments = select(Assessment.id).where(Assessment.county_id == county.id)
+    for residence in RESIDENCE_ANSWERS:
+        session.execute(
+            update(Response)
+            .where(Response.assessment_id.in_(assessments), Response.residence == residence)
+            .values(area=area_of(residence, kind))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def residence_warnings(assessment: Assessment) -> list[SplitWarning]:
+    """城区 > 0 for a 县, or a school coded 城区 in one (SPEC §2.5): warnings, not errors."""
+    county = assessment.county
+    schools = [(school.name, school.area) for school in county.schools]
+    return split_warnings(county.kind, assessment.population_split, schools)
 
 
 def apply_settings(assessment: Assessment, fields: dict[str, object]) -> None:
@@ -120,6 +153,7 @@ def apply_settings(assessment: Assessment, fields: dict[str, object]) -> None:
         "population",
         "population_urban",
         "population_town",
+        "population_urban_town",
         "population_rural",
         "population_source",
         "opens_at",
@@ -139,7 +173,8 @@ class DuplicateAssessment(ValueError):
 
 def create_from_settings(session: Session, fields: dict[str, Any], *, province: str) -> Assessment:
     """A draft assessment from the checked settings form (its county created if new)."""
-    county = county_for(session, province, fields["prefecture"], fields["county"])
+    county = county_for(session, province, fields["prefecture"], fields["county"], fields["kind"])
+    set_county_kind(session, county, fields["kind"])
     _refuse_duplicate(session, county, fields["year"], fields["stage"], None)
     title = fields["title"] or f"{county.name}{fields['year']}年义务教育优质均衡发展社会认可度调查"
     assessment = create_assessment(
@@ -151,6 +186,7 @@ def create_from_settings(session: Session, fields: dict[str, Any], *, province: 
 
 def update_settings(session: Session, assessment: Assessment, fields: dict[str, Any]) -> None:
     _refuse_duplicate(session, assessment.county, assessment.year, fields["stage"], assessment.id)
+    set_county_kind(session, assessment.county, fields["kind"])
     apply_settings(assessment, fields | {"title": fields["title"] or assessment.title})
 
 

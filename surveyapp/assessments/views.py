@@ -18,6 +18,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from analysis.vocabulary import COUNTY_KINDS
 from surveyapp import db, qr, quotas
 from surveyapp.accounts.views import login_required, require_county
 from surveyapp.approval import live_approval, standard_for
@@ -124,7 +125,9 @@ def _settings_page(
         form=form,
         assessment=assessment,
         stages=STAGES,
+        kinds=COUNTY_KINDS,
         own_county=county,
+        warnings=setup.residence_warnings(assessment) if assessment else [],
     )
     return page, code
 
@@ -151,6 +154,8 @@ def new() -> ResponseReturnValue:
         return _settings_page(form, None, own, 422)
     session.commit()
     flash("评估已创建（准备中）。下一步：上传学校数据，生成问卷链接，然后开始收集。")
+    for warning in setup.residence_warnings(assessment):
+        flash(warning.text, "warning")
     return redirect(url_for("assessments.detail", assessment_id=assessment.id))
 
 
@@ -179,6 +184,8 @@ def settings(assessment_id: int) -> ResponseReturnValue:
         return _settings_page(form, assessment, assessment.county, 422)
     db.session().commit()
     flash("设置已保存。")
+    for warning in setup.residence_warnings(assessment):
+        flash(warning.text, "warning")
     return redirect(url_for("assessments.detail", assessment_id=assessment.id))
 
 

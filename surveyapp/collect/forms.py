@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from analysis.residence import residence_and_area
 from surveyapp.models import CollectionLink, Questionnaire
 
 REQUIRED_MESSAGE = "请选择一项"
@@ -21,6 +22,7 @@ class Submission:
     area: str
     resident: bool
     answers: dict[str, str]
+    residence: str | None = None  # as asked; ``area`` is its class
 
 
 @dataclass
@@ -40,10 +42,18 @@ def shown_questions(questionnaire: Questionnaire, link: CollectionLink) -> list[
     """The questions this link shows: the identity question is skipped when preset."""
     questions = questionnaire.questions
     if link.preset_group:
-        questions = [q for q in questions if q["kind"] != "identity"]
-        if link.preset_group != "家长":
-            questions = [q for q in questions if q.get("only_for") != "家长"]
+        questions = [
+            q for q in questions if q["kind"] != "identity" and asked_of(q, link.preset_group)
+        ]
     return questions
+
+
+def asked_of(question: dict[str, Any], group: str | None) -> bool:
+    """Whether ``group`` is asked this question (``only_for``: a group or a list of them)."""
+    only = question.get("only_for")
+    if only is None:
+        return True
+    return group in ([only] if isinstance(only, str) else only)
 
 
 def read_answers(
@@ -58,12 +68,15 @@ def read_answers(
             continue
         if value:
             form.answers[question["id"]] = value
+        message = question.get("screen_out", {}).get(value)
+        if message:
+            form.errors[question["id"]] = message  # e.g. a teacher on the 社会卷 (SPEC §2.5)
 
     group = link.preset_group or _screened(form, "identity")
     if not group and questionnaire.instrument == "student":
         group = "学生"
     for question in form.questions:
-        needed = question.get("only_for") in (None, group)
+        needed = asked_of(question, group)
         if needed and question["id"] not in form.answers and question["id"] not in form.errors:
             form.errors[question["id"]] = REQUIRED_MESSAGE
     if form.has_errors or group is None:
@@ -71,18 +84,30 @@ def read_answers(
 
     grade_question = next((q for q in form.questions if q["kind"] == "grade"), None)
     grade = None
-    if grade_question and grade_question.get("only_for") in (None, group):
+    if grade_question and asked_of(grade_question, group):
         grade = int(_screened(form, "grade") or 0) or None
     answers = {
         question["id"]: form.answers[question["id"]]
         for question in form.questions
         if question["kind"] == "item"
     }
+    residence, area = None, None
+    answer = _screened(form, "area")
+    if answer:  # classed by the county's kind (SPEC §2.5 Area quotas)
+        residence, area = residence_and_area(answer, questionnaire.assessment.county.kind)
+    # 家长 answer wherever they live: the question is not asked of them (SPEC §2.5).
+    resident_question = next((q for q in form.questions if q["kind"] == "resident"), None)
+    resident = (
+        resident_question is None
+        or not asked_of(resident_question, group)
+        or _screened(form, "resident") == "是"
+    )
     return form, Submission(
         group=group,
         grade=grade,
-        area=_screened(form, "area") or "",
-        resident=_screened(form, "resident") == "是",
+        area=area or "",
+        resident=resident,
+        residence=residence,
         answers=answers,
     )
 

@@ -153,6 +153,7 @@ def record_response(
         instrument=link.instrument,
         respondent_group=submission.group,
         school_code=link.school.code if link.school else None,
+        residence=submission.residence,
         area=submission.area or None,
         grade=submission.grade,
         mode=mode,

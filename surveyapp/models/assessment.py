@@ -38,6 +38,10 @@ class Assessment(Base):
         CheckConstraint(one_of("stage", tuple(STAGES)), name="stage"),
         CheckConstraint("min_duration_s >= 0", name="min_duration"),
         CheckConstraint("population IS NULL OR population > 0", name="population"),
+        CheckConstraint(
+            "population_urban_town IS NULL OR (population_urban IS NULL AND population_town IS NULL)",
+            name="population_split",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,10 +54,12 @@ class Assessment(Base):
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     min_duration_s: Mapped[int] = mapped_column(default=30)
-    # 常住人口 and its split by residence (SPEC §2.5), with source and year.
+    # 常住人口 and its split by residence (SPEC §2.5), with source and year: 城区 / 镇区 /
+    # 乡村, or 城镇 (urban_town) / 乡村 where only that is published.
     population: Mapped[int | None]
     population_urban: Mapped[int | None]
     population_town: Mapped[int | None]
+    population_urban_town: Mapped[int | None]
     population_rural: Mapped[int | None]
     population_source: Mapped[str | None] = mapped_column(String(200))
     # Optional group populations that cap a group's quota, e.g. {"人大代表": 180}.
@@ -69,6 +75,21 @@ class Assessment(Base):
 
     def __repr__(self) -> str:
         return f"<Assessment {self.id} {self.year} {self.stage} {self.state}>"
+
+    @property
+    def population_split(self) -> dict[str, int] | None:
+        """The split as entered: 城区/镇区/乡村, or 城镇/乡村; None when incomplete."""
+        if self.population_rural is None:
+            return None
+        if self.population_urban_town is not None:
+            return {"城镇": self.population_urban_town, "乡村": self.population_rural}
+        if self.population_urban is None or self.population_town is None:
+            return None
+        return {
+            "城区": self.population_urban,
+            "镇区": self.population_town,
+            "乡村": self.population_rural,
+        }
 
     @property
     def stage_label(self) -> str:

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from analysis.residence import kind_from_name
+from analysis.vocabulary import COUNTY_KINDS
 from surveyapp.db import Base, one_of
 
 SCHOOL_KINDS = ("小学", "初中", "九年一贯制", "十二年一贯制", "完全中学", "教学点", "特殊教育学校")
@@ -10,15 +14,28 @@ AREA_KINDS = ("城区", "镇区", "乡村")
 
 
 class County(Base):
-    """A county-level unit (县、不设区的市、市辖区) under assessment."""
+    """A county-level unit (县、不设区的市、市辖区) under assessment.
+
+    Its ``kind`` (县, 自治县, 县级市, 市辖区) decides what 县城 is in the statistics
+    office's classes (SPEC §2.5); it follows from the name unless set.
+    """
 
     __tablename__ = "county"
-    __table_args__ = (UniqueConstraint("province", "prefecture", "name"),)
+    __table_args__ = (
+        UniqueConstraint("province", "prefecture", "name"),
+        CheckConstraint(one_of("kind", COUNTY_KINDS), name="kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     province: Mapped[str] = mapped_column(String(40))
     prefecture: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(10))
+
+    def __init__(self, **fields: Any) -> None:
+        if fields.get("kind") is None and "name" in fields:
+            fields["kind"] = kind_from_name(fields["name"])
+        super().__init__(**fields)
 
     schools: Mapped[list[School]] = relationship(
         back_populates="county", order_by="School.code", cascade="all, delete-orphan"

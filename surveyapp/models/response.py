@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from analysis.vocabulary import AREAS, GROUPS, INSTRUMENTS, MODES
+from analysis.vocabulary import AREAS, GROUPS, INSTRUMENTS, MODES, RESIDENCE_ANSWERS
 from surveyapp.db import Base, UTCDateTime, one_of
 
 
@@ -23,6 +23,9 @@ class Response(Base):
         CheckConstraint(one_of("instrument", tuple(INSTRUMENTS)), name="instrument"),
         CheckConstraint(one_of("mode", MODES), name="mode"),
         CheckConstraint("area IS NULL OR " + one_of("area", AREAS), name="area"),
+        CheckConstraint(
+            "residence IS NULL OR " + one_of("residence", RESIDENCE_ANSWERS), name="residence"
+        ),
         CheckConstraint("grade IS NULL OR (grade >= 1 AND grade <= 9)", name="grade"),
         CheckConstraint("weight >= 0", name="weight"),
         CheckConstraint("valid OR invalid_reason IS NOT NULL", name="reason"),
@@ -42,6 +45,9 @@ class Response(Base):
     instrument: Mapped[str] = mapped_column(String(20))
     respondent_group: Mapped[str] = mapped_column(String(20))
     school_code: Mapped[str | None] = mapped_column(String(40))
+    # The residence as asked (县城（市区）/ 镇上 / 乡政府所在地 / 村里 / 县外) and its class
+    # (城区 / 镇区 / 乡村) by the county's kind (SPEC §2.5, analysis.residence).
+    residence: Mapped[str | None] = mapped_column(String(20))
     area: Mapped[str | None] = mapped_column(String(10))
     grade: Mapped[int | None]
     mode: Mapped[str] = mapped_column(String(10), default="自填")

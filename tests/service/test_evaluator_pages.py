@@ -59,11 +59,12 @@ def test_export_is_the_responses_table(app, client, login, make_user, make_asses
     q18 = next(h for h in header if h.startswith("q18 "))
     assert row[q18] == "一般"
     assert row[next(h for h in header if h.startswith("q1 "))] == ""  # other instrument: blank
-    assert header[:12] == [
+    assert header[:13] == [
         "response_id",
         "group",
         "school",
         "area",
+        "residence",
         "grade",
         "instrument",
         "mode",

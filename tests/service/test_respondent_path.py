@@ -85,7 +85,7 @@ def test_each_instrument_is_answered_and_counted(
     link = make_link(instrument=instrument, preset_group=preset, school=None)
     key = open_form(client, link)
     clock.advance(95)
-    body = full_answers(instrument, area="农村（村里）", **answers)
+    body = full_answers(instrument, area="村里", **answers)
     if preset:
         body.pop("identity")
     response = submit(client, link, key, body)
