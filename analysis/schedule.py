@@ -9,6 +9,7 @@ from the first instant of the next day in Beijing, whatever the server's zone.
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -41,6 +42,7 @@ def stage_due_dates(planned_year: int) -> dict[str, date]:
     }
 
 
+@functools.lru_cache(maxsize=256)
 def deadline_instant(day: date) -> datetime:
     """The instant a Beijing day ends (the next day's 00:00 in Beijing), in UTC."""
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=BEIJING).astimezone(UTC)

@@ -10,15 +10,26 @@ AREA_KINDS = ("城区", "镇区", "乡村")
 
 
 class County(Base):
-    """A county-level unit (县、不设区的市、市辖区) under assessment."""
+    """A county-level unit (县、不设区的市、市辖区) under assessment.
+
+    Keyed by its 行政区划代码 where known; its short name (石林县 for 石林彝族自治县,
+    :func:`analysis.plan.short_name`) is its alias. ``planned_year`` is the year the
+    province's plan schedules its certification (SPEC §2.4).
+    """
 
     __tablename__ = "county"
-    __table_args__ = (UniqueConstraint("province", "prefecture", "name"),)
+    __table_args__ = (
+        UniqueConstraint("province", "prefecture", "name"),
+        UniqueConstraint("code"),
+        CheckConstraint("planned_year IS NULL OR planned_year BETWEEN 2022 AND 2035", name="year"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     province: Mapped[str] = mapped_column(String(40))
     prefecture: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(60))
+    code: Mapped[str | None] = mapped_column(String(12))
+    planned_year: Mapped[int | None]
 
     schools: Mapped[list[School]] = relationship(
         back_populates="county", order_by="School.code", cascade="all, delete-orphan"
