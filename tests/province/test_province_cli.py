@@ -43,7 +43,9 @@ def test_import_the_yunnan_plan_then_the_overview(runner, tmp_path):
 
 def test_a_bad_plan_is_refused_with_exit_2_and_every_problem(runner, tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("州市,县,规划年份\n昆明市,石林县,2023\n昆明市,石林县,2024\n,安宁市,x\n", encoding="utf-8")
+    bad.write_text(
+        "州市,县,规划年份\n昆明市,石林县,2023\n昆明市,石林县,2024\n,安宁市,x\n", encoding="utf-8"
+    )
     result = runner.invoke(main, ["plan", "import", str(bad)])
     assert result.exit_code == 2
     assert "第3行，“county”列：石林县与第2行重复" in result.stderr

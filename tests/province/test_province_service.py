@@ -52,13 +52,26 @@ def _arranged(session, make_assessment):
     counties = {c.name: c for c in session.scalars(select(County)).all()}
     shilin = make_assessment(county=counties["石林县"], year=2023, stage="province", state="closed")
     services.record_summary(
-        session, shilin, certified=True, eligible=True, approval=0.912, ci=(0.89, 0.93),
-        sample_ok=True, reasons=[], frozen=True,
+        session,
+        shilin,
+        certified=True,
+        eligible=True,
+        approval=0.912,
+        ci=(0.89, 0.93),
+        sample_ok=True,
+        reasons=[],
+        frozen=True,
     )
     yanshan = make_assessment(county=counties["砚山县"], year=2024, stage="county", state="closed")
     services.record_summary(
-        session, yanshan, certified=False, eligible=True, approval=0.843, ci=(0.82, 0.86),
-        sample_ok=False, reasons=["家长有效问卷占 43.0%，低于 50%"],
+        session,
+        yanshan,
+        certified=False,
+        eligible=True,
+        approval=0.843,
+        ci=(0.82, 0.86),
+        sample_ok=False,
+        reasons=["家长有效问卷占 43.0%，低于 50%"],
     )
     session.flush()
     return counties
@@ -75,7 +88,11 @@ def test_overview_rows_overdue_and_milestones(session, make_assessment):
     assert [o.stage for o in rows["沾益区"].overdue] == ["county", "prefecture", "province"]
     data = rows["砚山县"].as_dict()
     assert data["certified"] is False and data["sample_ok"] is False and data["overdue"] is True
-    assert data["stage_dates"] == {"county": "2024-09-30", "prefecture": "2024-11-30", "province": "2025-02-28"}
+    assert data["stage_dates"] == {
+        "county": "2024-09-30",
+        "prefecture": "2024-11-30",
+        "province": "2025-02-28",
+    }
     years = {y.year: y for y in result.by_year}
     assert (years[2023].planned, years[2023].certified) == (1, 1)
     first = result.milestones[0]
@@ -114,7 +131,10 @@ def test_pages_upload_and_export(client, session, province_user, make_assessment
     assert "砚山县" in text and "<svg" in text and "84.3%" in text
     bad = client.post(
         "/province/plan",
-        data={"csrf_token": csrf(client), "file": (io.BytesIO("州市,县,规划年份\n,某县,2040\n".encode()), "p.csv")},
+        data={
+            "csrf_token": csrf(client),
+            "file": (io.BytesIO("州市,县,规划年份\n,某县,2040\n".encode()), "p.csv"),
+        },
         content_type="multipart/form-data",
     )
     assert bad.status_code == 422
