@@ -196,10 +196,12 @@ class SamplingSettings:
 
 @dataclass(frozen=True)
 class DeclineRule:
-    """第十七条 下滑 [setting]: which figures count, over how many years."""
+    """第十七条 下滑 [setting]: which measures count, over how many years, and the
+    one-sided significance level of an approval's fall (SPEC §2.4)."""
 
     consecutive_years: int
     measures: tuple[str, ...]
+    significance: float
 
 
 @dataclass(frozen=True)
@@ -569,6 +571,7 @@ class _Reader:
         return DeclineRule(
             consecutive_years=self.integer("decline.consecutive_years"),
             measures=tuple(str(m) for m in self._get("decline.measures", list) or []),
+            significance=self.number("decline.significance"),
         )
 
     def _adopt(self, sub: _Reader, path: str) -> None:

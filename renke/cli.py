@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "assessments": "surveyapp.cli:assessments",
     "links": "surveyapp.cli:links",
     "export": "surveyapp.cli:export",
+    "plan": "surveyapp.province.cli:plan_group",
+    "province": "surveyapp.province.cli:province_command",
 }
 
 

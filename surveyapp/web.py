@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 from sqlalchemy import text
 
+from analysis.approval import format_percent
 from surveyapp import db
 
 
@@ -16,6 +17,7 @@ def init_app(app: Flask) -> None:
     from surveyapp.assessments.views import blueprint as assessments
     from surveyapp.collect.views import blueprint as collect
     from surveyapp.imports.views import blueprint as imports
+    from surveyapp.province.views import blueprint as province
     from surveyapp.verdicts.views import blueprint as verdicts
 
     init_accounts(app)
@@ -23,8 +25,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(assessments)
     app.register_blueprint(imports)
     app.register_blueprint(verdicts)
+    app.register_blueprint(province)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

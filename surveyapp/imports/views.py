@@ -14,6 +14,7 @@ from surveyapp.assessments.views import load_assessment
 from surveyapp.imports import services
 from surveyapp.models import Assessment
 from surveyapp.models.datafile import DATA_KINDS
+from surveyapp.province.services import refresh_summary
 
 blueprint = Blueprint("imports", __name__)
 
@@ -42,6 +43,7 @@ def upload(assessment_id: int, kind: str) -> ResponseReturnValue:
         )
     except InputRefused as refused:
         return _page(assessment, kind=kind, problems=[str(p) for p in refused.problems]), 422
+    refresh_summary(session, assessment)  # the province's overview reads it
     session.commit()
     flash(
         f"已接受{DATA_KINDS[kind]}（第 {accepted.data_file.version} 版，{accepted.data_file.summary}）"

@@ -7,6 +7,7 @@ from surveyapp.models.datafile import DataFile
 from surveyapp.models.link import CollectionLink
 from surveyapp.models.questionnaire import Questionnaire
 from surveyapp.models.response import Response
+from surveyapp.models.summary import VerdictSummary
 
 __all__ = [
     "Assessment",
@@ -18,4 +19,5 @@ __all__ = [
     "Response",
     "School",
     "User",
+    "VerdictSummary",
 ]

@@ -19,6 +19,19 @@ STATE_LABELS = {
 }
 
 
+def state_at(
+    state: str, opens_at: datetime | None, closes_at: datetime | None, now: datetime
+) -> str:
+    """The state respondents see at ``now``, derived from the stored one and the window."""
+    if state != "collecting":
+        return state
+    if opens_at is not None and now < opens_at:
+        return "scheduled"
+    if closes_at is not None and now >= closes_at:
+        return "closed"
+    return "collecting"
+
+
 class InvalidTransition(Exception):
     """A lifecycle move the assessment's state does not allow."""
 
@@ -97,13 +110,7 @@ class Assessment(Base):
 
     def state_at(self, now: datetime) -> str:
         """What respondents see now: draft, scheduled, collecting or closed."""
-        if self.state != "collecting":
-            return self.state
-        if self.opens_at is not None and now < self.opens_at:
-            return "scheduled"
-        if self.closes_at is not None and now >= self.closes_at:
-            return "closed"
-        return "collecting"
+        return state_at(self.state, self.opens_at, self.closes_at, now)
 
     def collecting_at(self, moment: datetime) -> bool:
         """Whether a form could have been shown at ``moment`` (window and evaluator)."""

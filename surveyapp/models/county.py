@@ -17,13 +17,18 @@ class County(Base):
     """A county-level unit (县、不设区的市、市辖区) under assessment.
 
     Its ``kind`` (县, 自治县, 县级市, 市辖区) decides what 县城 is in the statistics
-    office's classes (SPEC §2.5); it follows from the name unless set.
+    office's classes (SPEC §2.5); it follows from the name unless set. Keyed by its
+    行政区划代码 where known; its short name (石林县 for 石林彝族自治县,
+    :func:`analysis.plan.short_name`) is its alias. ``planned_year`` is the year the
+    province's plan schedules its certification (SPEC §2.4).
     """
 
     __tablename__ = "county"
     __table_args__ = (
         UniqueConstraint("province", "prefecture", "name"),
         CheckConstraint(one_of("kind", COUNTY_KINDS), name="kind"),
+        UniqueConstraint("code"),
+        CheckConstraint("planned_year IS NULL OR planned_year BETWEEN 2022 AND 2035", name="year"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,6 +36,8 @@ class County(Base):
     prefecture: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(60))
     kind: Mapped[str] = mapped_column(String(10))
+    code: Mapped[str | None] = mapped_column(String(12))
+    planned_year: Mapped[int | None]
 
     def __init__(self, **fields: Any) -> None:
         if fields.get("kind") is None and "name" in fields:

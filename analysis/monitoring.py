@@ -1,0 +1,168 @@
+"""Yearly monitoring of certified counties: 问责 and 撤销称号 (SPEC §2.4).
+
+办法 第十四、十七条: certified counties are re-checked every year; a result below the
+standard calls for 问责 (accountability), and a county whose results 下滑 (decline) in two
+consecutive years loses the title (撤销称号).
+
+"下滑" [setting, the standard's ``[decline]``]: a measure that moved from 达标 to 不达标
+(an indicator, a 差异系数 or an item), or an approval lower than the previous year's
+where the one-sided test of the difference, with both years' standard errors, is
+significant at 2.5%:
+
+    z = (p̂_{t−1} − p̂_t) / sqrt(SE_{t−1}² + SE_t²),   p = 1 − Φ(z),   下滑 when p < α.
+
+The normal reference is used: both years' samples run to hundreds of respondents or more.
+Other falls (an approval lower within the noise, a figure lower but still 达标) are listed
+with their figures, never flagged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from scipy import stats
+
+from analysis.standards import DeclineRule
+
+
+@dataclass(frozen=True)
+class YearResult:
+    """One year's monitoring result of a county.
+
+    Parameters
+    ----------
+    year : int
+    passed : mapping of str to bool or None
+        Every measure's 达标 (True), 不达标 (False) or missing (None), keyed
+        ``"<kind>.<name>"`` where kind is one of the decline rule's measures:
+        ``indicators`` (a school's indicator), ``cv``, ``items`` (政府保障, 教育质量).
+    approval, approval_se : float or None
+        The overall approval and its standard error.
+    labels : mapping of str to str
+        Chinese names of the measures, for the listings.
+    """
+
+    year: int
+    passed: Mapping[str, bool | None]
+    approval: float | None = None
+    approval_se: float | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Fall:
+    """A measure that fell from one year to the next; ``flagged`` when it is 下滑."""
+
+    measure: str
+    label: str
+    before: str
+    after: str
+    flagged: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class YearReview:
+    """What one year's monitoring shows, against the year before."""
+
+    year: int
+    below: tuple[str, ...]  # labels of what is below the standard this year
+    falls: tuple[Fall, ...]
+    compared_with: int | None  # the previous year, or None when it has no result
+    revoke: bool  # 撤销称号: 下滑 this year and the years before, consecutively
+
+    @property
+    def accountability(self) -> bool:
+        """问责: a result below the standard."""
+        return bool(self.below)
+
+    @property
+    def declined(self) -> bool:
+        """下滑: at least one flagged fall."""
+        return any(fall.flagged for fall in self.falls)
+
+
+def approval_fall(
+    before: float, before_se: float | None, after: float, after_se: float | None, alpha: float
+) -> Fall | None:
+    """The approval's fall between two years, flagged when significant (one-sided, α)."""
+    if after >= before:
+        return None
+    shown = (f"{before:.1%}", f"{after:.1%}")
+    if before_se is None or after_se is None:
+        return Fall("approval", "社会认可度", *shown, False, "缺少标准误，无法检验是否显著")
+    spread = math.hypot(before_se, after_se)
+    if spread == 0:
+        return Fall("approval", "社会认可度", *shown, True, "两年均无抽样误差")
+    p_value = float(stats.norm.sf((before - after) / spread))
+    if p_value < alpha:
+        note = f"单侧检验 p = {p_value:.2g}，低于 {alpha:.1%}，为显著下降"
+        return Fall("approval", "社会认可度", *shown, True, note)
+    note = f"单侧检验 p = {p_value:.2g}，在抽样误差范围内，不计为下滑"
+    return Fall("approval", "社会认可度", *shown, False, note)
+
+
+def _status_falls(before: YearResult, after: YearResult, rule: DeclineRule) -> list[Fall]:
+    falls = []
+    for measure, now in after.passed.items():
+        if measure.split(".", 1)[0] not in rule.measures:
+            continue
+        if before.passed.get(measure) is True and now is False:
+            label = after.labels.get(measure, measure)
+            falls.append(Fall(measure, label, "达标", "不达标", True))
+    return falls
+
+
+def _below(result: YearResult, threshold: float) -> tuple[str, ...]:
+    below = [result.labels.get(m, m) for m, passed in result.passed.items() if passed is False]
+    if result.approval is not None and result.approval < threshold:
+        below.append(f"社会认可度 {result.approval:.1%}，低于 {threshold:.0%}")
+    return tuple(below)
+
+
+def review_years(
+    results: Sequence[YearResult], rule: DeclineRule, *, threshold: float = 0.85
+) -> list[YearReview]:
+    """Review every year: 问责 when below the standard, 下滑 against the previous year,
+    撤销称号 after ``rule.consecutive_years`` consecutive years of 下滑.
+
+    A year is compared only with the calendar year before it; a gap breaks the run.
+    """
+    ordered = sorted(results, key=lambda r: r.year)
+    reviews: list[YearReview] = []
+    run = 0
+    for index, result in enumerate(ordered):
+        previous = ordered[index - 1] if index else None
+        falls: list[Fall] = []
+        compared = None
+        if previous is not None and previous.year == result.year - 1:
+            compared = previous.year
+            falls = _status_falls(previous, result, rule)
+            if (
+                "approval" in rule.measures
+                and previous.approval is not None
+                and result.approval is not None
+            ):
+                fall = approval_fall(
+                    previous.approval,
+                    previous.approval_se,
+                    result.approval,
+                    result.approval_se,
+                    rule.significance,
+                )
+                if fall is not None:
+                    falls.append(fall)
+        declined = any(f.flagged for f in falls)
+        run = run + 1 if declined and compared is not None else 0
+        reviews.append(
+            YearReview(
+                result.year,
+                _below(result, threshold),
+                tuple(falls),
+                compared,
+                revoke=run >= rule.consecutive_years,
+            )
+        )
+    return reviews

@@ -1,0 +1,417 @@
+"""The province's view: the plan imported into the county registry, and every county
+against its planned year, read from stored verdict summaries (SPEC §2.4, §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analysis.plan import Plan, PlannedCounty, short_name
+from analysis.schedule import (
+    STAGES,
+    Milestone,
+    Overdue,
+    YearProgress,
+    milestones,
+    overdue_stages,
+    progress_by_year,
+    stage_due_dates,
+)
+from surveyapp.db import utcnow
+from surveyapp.models import Assessment, County, VerdictSummary
+from surveyapp.models.assessment import state_at
+
+STAGE_ORDER = tuple(STAGES)
+VERDICT_FILTERS = {
+    "certified": "达标",
+    "not_certified": "未达标",
+    "pending": "尚无结论",
+    "overdue": "逾期",
+}
+
+
+@dataclass(frozen=True)
+class PlanImport:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def _county_key(prefecture: str, name: str) -> tuple[str, str]:
+    return short_name(prefecture), short_name(name)
+
+
+def import_plan(session: Session, plan: Plan, province: str) -> PlanImport:
+    """Create or update the plan's counties; match by 行政区划代码, else by short names.
+
+    A county already in the registry keeps its full name ("石林彝族自治县" matches the
+    plan's "石林县"); its planned year (and a code it lacked) comes from the plan.
+    """
+    known = session.scalars(select(County).where(County.province == province)).all()
+    by_code = {c.code: c for c in known if c.code}
+    by_key = {_county_key(c.prefecture, c.name): c for c in known}
+    created = updated = unchanged = 0
+    for row in plan.counties:
+        county = (by_code.get(row.code) if row.code else None) or by_key.get(row.key)
+        if county is None:
+            county = County(
+                province=province,
+                prefecture=row.prefecture,
+                name=row.county,
+                code=row.code,
+                planned_year=row.planned_year,
+            )
+            session.add(county)
+            by_key[row.key] = county
+            created += 1
+            continue
+        changes = county.planned_year != row.planned_year or (row.code and not county.code)
+        county.planned_year = row.planned_year
+        county.code = county.code or row.code
+        updated, unchanged = (updated + 1, unchanged) if changes else (updated, unchanged + 1)
+    session.flush()
+    return PlanImport(created, updated, unchanged)
+
+
+def record_summary(
+    session: Session,
+    assessment: Assessment,
+    *,
+    certified: bool | None,
+    eligible: bool | None,
+    approval: float | None,
+    ci: tuple[float, float] | None,
+    sample_ok: bool | None,
+    reasons: Iterable[str],
+    frozen: bool = False,
+) -> VerdictSummary:
+    """Write (or replace) the stored summary of an assessment's verdict."""
+    summary = session.get(VerdictSummary, assessment.id)
+    if summary is None:
+        summary = VerdictSummary(assessment_id=assessment.id)
+        session.add(summary)
+    summary.computed_at = utcnow()
+    summary.certified = certified
+    summary.eligible = eligible
+    summary.approval = approval
+    summary.ci_low, summary.ci_high = ci if ci is not None else (None, None)
+    summary.sample_ok = sample_ok
+    summary.reasons = list(reasons)
+    summary.frozen = frozen
+    session.flush()
+    return summary
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """An assessment of a county as the overview needs it, with its stored summary."""
+
+    assessment_id: int
+    year: int
+    stage: str
+    state: str  # as respondents see it now
+    frozen: bool
+    certified: bool | None
+    approval: float | None
+    ci: tuple[float, float] | None
+    sample_ok: bool | None
+    reasons: tuple[str, ...]
+
+    @property
+    def rank(self) -> tuple[int, int, int]:
+        return self.year, STAGE_ORDER.index(self.stage), self.assessment_id
+
+
+@dataclass(frozen=True)
+class CountyRow:
+    """One county of the overview: the registry's facts and its latest assessment."""
+
+    county_id: int
+    prefecture: str
+    county: str
+    code: str | None
+    planned_year: int | None
+    current: StageRecord | None
+    overdue: tuple[Overdue, ...]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return _county_key(self.prefecture, self.county)
+
+    @property
+    def stage(self) -> str | None:
+        return self.current.stage if self.current else None
+
+    @property
+    def state(self) -> str | None:
+        return self.current.state if self.current else None
+
+    @property
+    def certified(self) -> bool | None:
+        return self.current.certified if self.current else None
+
+    @property
+    def approval(self) -> float | None:
+        return self.current.approval if self.current else None
+
+    @property
+    def ci(self) -> tuple[float, float] | None:
+        return self.current.ci if self.current else None
+
+    @property
+    def sample_ok(self) -> bool | None:
+        return self.current.sample_ok if self.current else None
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return self.current.reasons if self.current else ()
+
+    @property
+    def stage_dates(self) -> dict[str, date]:
+        return stage_due_dates(self.planned_year) if self.planned_year is not None else {}
+
+    def as_dict(self) -> dict[str, Any]:
+        """A county of `renke province --format json` (SPEC §5)."""
+        return {
+            "prefecture": self.prefecture,
+            "county": self.county,
+            "code": self.code,
+            "planned_year": self.planned_year,
+            "stage": self.stage,
+            "state": self.state,
+            "stage_dates": {k: v.isoformat() for k, v in self.stage_dates.items()},
+            "certified": self.certified,
+            "approval": self.approval,
+            "ci": list(self.ci) if self.ci else None,
+            "sample_ok": self.sample_ok,
+            "overdue": bool(self.overdue),
+            "overdue_stages": [o.stage for o in self.overdue],
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the overview shows: exact matches, each optional."""
+
+    prefecture: str | None = None
+    planned_year: int | None = None
+    stage: str | None = None
+    verdict: str | None = None  # a key of VERDICT_FILTERS
+
+    def keeps(self, row: CountyRow) -> bool:
+        if self.prefecture and row.prefecture != self.prefecture:
+            return False
+        if self.planned_year is not None and row.planned_year != self.planned_year:
+            return False
+        if self.stage and row.stage != self.stage:
+            return False
+        if self.verdict == "overdue":
+            return bool(row.overdue)
+        return self.verdict is None or verdict_class(row) == self.verdict
+
+
+def verdict_class(row: CountyRow) -> str:
+    if row.certified is None:
+        return "pending"
+    return "certified" if row.certified else "not_certified"
+
+
+@dataclass(frozen=True)
+class Overview:
+    rows: list[CountyRow]
+    by_year: list[YearProgress]
+    milestones: list[Milestone]
+    prefectures: list[str] = field(default_factory=list)
+
+
+def _stage_records(
+    session: Session, province: str, now: datetime
+) -> tuple[dict[int, list[StageRecord]], dict[tuple[str, str], int]]:
+    """Every assessment of the province's counties, and the year each passed 省级评估.
+
+    Plain columns, not ORM objects: the overview of 3,000 counties stays fast.
+    """
+    rows = session.execute(
+        select(
+            Assessment.id,
+            Assessment.county_id,
+            Assessment.year,
+            Assessment.stage,
+            Assessment.state,
+            Assessment.opens_at,
+            Assessment.closes_at,
+            County.prefecture,
+            County.name,
+            VerdictSummary.frozen,
+            VerdictSummary.certified,
+            VerdictSummary.approval,
+            VerdictSummary.ci_low,
+            VerdictSummary.ci_high,
+            VerdictSummary.sample_ok,
+            VerdictSummary.reasons,
+        )
+        .join(County, County.id == Assessment.county_id)
+        .outerjoin(VerdictSummary, VerdictSummary.assessment_id == Assessment.id)
+        .where(County.province == province)
+    ).all()
+    records: dict[int, list[StageRecord]] = {}
+    passed: dict[tuple[str, str], int] = {}
+    for r in rows:
+        ci = (r.ci_low, r.ci_high) if r.ci_low is not None and r.ci_high is not None else None
+        record = StageRecord(
+            r.id,
+            r.year,
+            r.stage,
+            state_at(r.state, r.opens_at, r.closes_at, now),
+            bool(r.frozen),
+            r.certified,
+            r.approval,
+            ci,
+            r.sample_ok,
+            tuple(r.reasons or ()),
+        )
+        records.setdefault(r.county_id, []).append(record)
+        if r.stage == "province" and r.certified:
+            key = _county_key(r.prefecture, r.name)
+            passed[key] = min(passed.get(key, r.year), r.year)
+    return records, passed
+
+
+def _completed_stages(records: list[StageRecord]) -> set[str]:
+    """A stage is done when its verdict is frozen, or when a later stage has begun."""
+    done: set[str] = set()
+    for record in records:
+        done.update(STAGE_ORDER[: STAGE_ORDER.index(record.stage)])
+        if record.frozen:
+            done.add(record.stage)
+    return done
+
+
+def county_rows(
+    session: Session, province: str, now: datetime
+) -> tuple[list[CountyRow], dict[tuple[str, str], int]]:
+    """Every county of the province with its latest assessment, and the years certified."""
+    counties = session.execute(
+        select(County.id, County.prefecture, County.name, County.code, County.planned_year)
+        .where(County.province == province)
+        .order_by(County.prefecture, County.name)
+    ).all()
+    records, passed = _stage_records(session, province, now)
+    rows = []
+    for c in counties:
+        mine = records.get(c.id, [])
+        overdue: tuple[Overdue, ...] = ()
+        if c.planned_year is not None:
+            overdue = tuple(overdue_stages(c.planned_year, _completed_stages(mine), now))
+        current = max(mine, key=lambda r: r.rank) if mine else None
+        rows.append(CountyRow(c.id, c.prefecture, c.name, c.code, c.planned_year, current, overdue))
+    return rows, passed
+
+
+def overview(
+    session: Session,
+    province: str,
+    now: datetime,
+    filters: Filters = Filters(),
+    sort: str = "planned_year",
+    descending: bool = False,
+) -> Overview:
+    """The overview: filtered and sorted rows, per-year progress and the milestones.
+
+    Milestones count a county as certified in the year of its first certified 省级评估
+    verdict (documented in docs/province.md).
+    """
+    rows, certified = county_rows(session, province, now)
+    plan = Plan(
+        tuple(
+            PlannedCounty(row.prefecture, row.county, year, row.code)
+            for row in rows
+            if (year := row.planned_year) is not None
+        )
+    )
+    shown = sort_rows([row for row in rows if filters.keeps(row)], sort, descending)
+    prefectures = sorted({row.prefecture for row in rows})
+    return Overview(
+        shown, progress_by_year(plan, certified), milestones(plan, certified), prefectures
+    )
+
+
+SORT_KEYS: dict[str, Callable[[CountyRow], Any]] = {
+    "prefecture": lambda r: r.prefecture,
+    "county": lambda r: r.county,
+    "code": lambda r: r.code,
+    "planned_year": lambda r: r.planned_year,
+    "stage": lambda r: STAGE_ORDER.index(r.stage) if r.stage else None,
+    "state": lambda r: r.state,
+    "certified": lambda r: r.certified,
+    "approval": lambda r: r.approval,
+    "sample_ok": lambda r: r.sample_ok,
+    "overdue": lambda r: len(r.overdue),
+}
+
+
+def sort_rows(rows: list[CountyRow], key: str, descending: bool = False) -> list[CountyRow]:
+    """Rows sorted by one column; blanks last whichever the direction."""
+    get = SORT_KEYS.get(key, SORT_KEYS["planned_year"])
+    present = [row for row in rows if get(row) is not None]
+    blank = sorted(
+        (row for row in rows if get(row) is None), key=lambda r: (r.prefecture, r.county)
+    )
+    present.sort(key=lambda r: (get(r), r.prefecture, r.county), reverse=descending)
+    return present + blank
+
+
+def refresh_summary(session: Session, assessment: Assessment) -> VerdictSummary:
+    """Compute an assessment's verdict now and store its summary for the overview.
+
+    Called where the verdict's inputs change (an accepted upload) and by the explicit
+    refresh of the overview; never by a page view.
+    """
+    from surveyapp.verdicts.services import assessment_verdict
+
+    result = assessment_verdict(session, assessment)
+    if result.verdict is None:
+        overall = result.approval.overall if result.approval else None
+        interval = overall.ci if overall else None
+        return record_summary(
+            session,
+            assessment,
+            certified=None,
+            eligible=None,
+            approval=overall.approval if overall else None,
+            ci=(interval[0], interval[1]) if interval else None,
+            sample_ok=None,
+            reasons=result.missing,
+        )
+    verdict = result.verdict.to_dict()
+    approval = verdict["approval"]
+    ci = approval.get("ci")
+    return record_summary(
+        session,
+        assessment,
+        certified=verdict["certified"],
+        eligible=verdict["eligible"],
+        approval=approval.get("approval"),
+        ci=(ci[0], ci[1]) if ci else None,
+        sample_ok=approval.get("sample_ok"),
+        reasons=verdict["reasons"],
+    )
+
+
+def refresh_province(session: Session, province: str) -> int:
+    """Recompute and store the summary of every county's latest assessment."""
+    rows, _ = county_rows(session, province, utcnow())
+    count = 0
+    for row in rows:
+        if row.current is not None:
+            assessment = session.get(Assessment, row.current.assessment_id)
+            if assessment is not None:
+                refresh_summary(session, assessment)
+                count += 1
+    return count

@@ -1,0 +1,142 @@
+"""The province's overview: every county against its planned year (SPEC §2.4, §5)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from analysis.plan import read_plan
+from analysis.schedule import STAGES
+from analysis.tables import InputRefused
+from surveyapp import db
+from surveyapp.accounts.views import login_required
+from surveyapp.models import County
+from surveyapp.province import services
+from surveyapp.province.export import COLUMNS, overview_xlsx, row_cells, row_html, year_chart
+
+blueprint = Blueprint("province", __name__, url_prefix="/province")
+DEFAULT_PROVINCE = "云南省"
+PROVINCE_ROLES = {"admin", "province"}
+
+
+def _require_province_role() -> None:
+    if g.user.role not in PROVINCE_ROLES:
+        abort(403)
+
+
+def _province() -> str:
+    names = db.session().scalars(select(County.province).distinct().order_by(County.province)).all()
+    asked = request.args.get("province")
+    if asked in names:
+        return str(asked)
+    return DEFAULT_PROVINCE if DEFAULT_PROVINCE in names or not names else names[0]
+
+
+def _filters() -> tuple[services.Filters, str, bool]:
+    """The filters and sort from the query string; anything unknown is ignored."""
+    args = request.args
+    year = args.get("year", "")
+    stage = args.get("stage") if args.get("stage") in STAGES else None
+    verdict = args.get("verdict") if args.get("verdict") in services.VERDICT_FILTERS else None
+    filters = services.Filters(
+        prefecture=args.get("prefecture") or None,
+        planned_year=int(year) if re.fullmatch(r"20[2-3]\d", year) else None,
+        stage=stage,
+        verdict=verdict,
+    )
+    sort = args.get("sort", "planned_year")
+    return filters, sort if sort in services.SORT_KEYS else "planned_year", args.get("desc") == "1"
+
+
+@blueprint.get("/")
+@login_required
+def index() -> str:
+    _require_province_role()
+    province = _province()
+    filters, sort, descending = _filters()
+    now = db.utcnow()
+    result = services.overview(db.session(), province, now, filters, sort, descending)
+    query: dict[str, Any] = {
+        "prefecture": filters.prefecture,
+        "year": filters.planned_year,
+        "stage": filters.stage,
+        "verdict": filters.verdict,
+    }
+    sort_urls = {
+        key: url_for(
+            "province.index", **query, sort=key, desc="1" if key == sort and not descending else "0"
+        )
+        for _, _, key in COLUMNS
+        if key
+    }
+    detail_prefix = url_for("assessments.detail", assessment_id=0).removesuffix("0")
+    return render_template(
+        "province/index.html",
+        province=province,
+        overview=result,
+        rows=[
+            row_html(row, row_cells(n, row), detail_prefix)
+            for n, row in enumerate(result.rows, start=1)
+        ],
+        headings=[(heading, key) for heading, _, key in COLUMNS],
+        sort_urls=sort_urls,
+        export_url=url_for("province.export", **query, sort=sort, desc="1" if descending else "0"),
+        chart=year_chart(result.by_year),
+        filters=filters,
+        sort=sort,
+        descending=descending,
+        stages=STAGES,
+        verdicts=services.VERDICT_FILTERS,
+    )
+
+
+@blueprint.get("/export.xlsx")
+@login_required
+def export() -> Response:
+    _require_province_role()
+    province = _province()
+    filters, sort, descending = _filters()
+    now = db.utcnow()
+    result = services.overview(db.session(), province, now, filters, sort, descending)
+    return Response(
+        overview_xlsx(result, province, now),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename=renke-province.xlsx"},
+    )
+
+
+@blueprint.post("/plan")
+@login_required
+def plan_upload() -> ResponseReturnValue:
+    _require_province_role()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("请选择规划表文件", "warning")
+        return redirect(url_for("province.index"))
+    session = db.session()
+    try:
+        plan = read_plan(upload.read(), name=upload.filename)
+    except InputRefused as refused:
+        problems = [str(p) for p in refused.problems]
+        return render_template("province/plan_refused.html", problems=problems), 422
+    result = services.import_plan(session, plan, _province())
+    session.commit()
+    flash(
+        f"规划表已导入：新增 {result.created} 个县，更新 {result.updated} 个，未变 {result.unchanged} 个"
+    )
+    return redirect(url_for("province.index"))
+
+
+@blueprint.post("/refresh")
+@login_required
+def refresh() -> ResponseReturnValue:
+    _require_province_role()
+    session = db.session()
+    count = services.refresh_province(session, _province())
+    session.commit()
+    flash(f"已重新计算 {count} 个县的结论摘要")
+    return redirect(url_for("province.index"))
