@@ -18,7 +18,7 @@ from surveyapp.approval import scheme_for, score_answers
 from surveyapp.assessments.setup import create_assessment, create_default_links
 from surveyapp.db import utcnow
 from surveyapp.models import Assessment, CollectionLink, County, Response, School, User
-from surveyapp.models.response import answer_pattern
+from surveyapp.models.response import answer_pattern, invalid_fields
 from surveyapp.questionnaires.builtin import SCALE
 
 DEMO_USER = "demo"
@@ -189,11 +189,11 @@ def add_demo_responses(session: Session, assessment: Assessment, rng: random.Ran
                     answers[item] = SCALE[2] if rng.random() < 0.7 else SCALE[3]
             submitted = now - timedelta(minutes=rng.randint(1, 5 * 24 * 60))
             duration = max(8.0, rng.gauss(150, 50))
-            reason = None
+            reasons = []
             if duration < assessment.min_duration_s:
-                reason = "用时过短"
+                reasons.append("too_fast")
             elif rng.random() < 0.01:
-                reason = "非本县居民"
+                reasons.append("not_resident")
             grade = None
             if group == "学生":
                 grade = (
@@ -227,8 +227,7 @@ def add_demo_responses(session: Session, assessment: Assessment, rng: random.Ran
                     "duration_s": round(duration, 1),
                     "device_hash": secrets.token_hex(20),
                     "submission_key": secrets.token_urlsafe(16),
-                    "valid": reason is None,
-                    "invalid_reason": reason,
+                    **invalid_fields(reasons),
                     "weight": 1.0,
                     "answers": answers,
                     "score_sum": score_sum,

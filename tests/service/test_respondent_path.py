@@ -178,9 +178,11 @@ def test_same_device_same_instrument_is_kept_but_invalid(
     assessment = make_assessment()
     link = make_link(assessment=assessment, instrument="social")
     other = make_link(assessment=assessment, instrument="student")
-    for _ in range(2):
-        key = open_form(client, link)
-        clock.advance(60)
+    # Two forms opened on one phone before either was sent (two tabs, or a second
+    # family member): both are kept, the second as a duplicate.
+    keys = [open_form(client, link), open_form(client, link)]
+    clock.advance(60)
+    for key in keys:
         submit(client, link, key, full_answers("social", identity="学生家长", grade="2年级"))
     # A child on the family phone answers the student questionnaire: not a duplicate.
     key = open_form(client, other)
@@ -189,6 +191,7 @@ def test_same_device_same_instrument_is_kept_but_invalid(
     first, duplicate, child = stored(session, assessment)
     assert first.valid
     assert not duplicate.valid and "重复提交" in duplicate.invalid_reason
+    assert duplicate.invalid_codes == "duplicate"
     assert child.valid
     assert first.device_hash == duplicate.device_hash == child.device_hash
 
@@ -223,6 +226,7 @@ def test_too_fast_is_kept_but_invalid(client, session, make_link, clock):
     submit(client, link, key, full_answers("student"))
     [saved] = stored(session, link.assessment)
     assert not saved.valid and saved.invalid_reason == "用时过短"
+    assert saved.invalid_codes == "too_fast"
     assert saved.duration_s == pytest.approx(12, abs=0.5)
 
 
@@ -233,6 +237,7 @@ def test_non_resident_is_kept_but_invalid(client, session, make_link, clock):
     submit(client, link, key, full_answers("staff", resident="否"))
     [saved] = stored(session, link.assessment)
     assert not saved.valid and saved.invalid_reason == "非本县居民"
+    assert saved.invalid_codes == "not_resident"
 
 
 def test_straight_lining_is_not_a_reason(client, session, make_link, clock):
@@ -244,15 +249,25 @@ def test_straight_lining_is_not_a_reason(client, session, make_link, clock):
     assert saved.valid
 
 
-def test_a_form_left_open_for_days_is_still_accepted(client, session, make_link, clock):
-    # The key does not expire: a parent may answer half, and finish two days later.
+def test_a_form_left_open_for_days_comes_back_once_then_is_accepted(
+    client, session, make_link, clock
+):
+    # The key expires after 24 h; a parent who answers half and finishes two days later
+    # gets the form back with the answers and a fresh key keeping the first issue time.
     link = make_link(instrument="social")
     key = open_form(client, link)
     clock.advance(2 * 24 * 3600)
     body = full_answers("social", identity="其他群众", q2="不满意")
-    assert client.post(f"/s/{link.token}", data={"key": key, **body}).status_code == 303
+    expired = client.post(f"/s/{link.token}", data={"key": key, **body})
+    assert expired.status_code == 409
+    page = expired.get_data(as_text=True)
+    assert views.EXPIRED_MESSAGE in page and 'name="q2" value="不满意" checked' in page
+    assert stored(session, link.assessment) == []
+    clock.advance(5)
+    fresh = KEY.search(page).group(1)
+    assert client.post(f"/s/{link.token}", data={"key": fresh, **body}).status_code == 303
     [saved] = stored(session, link.assessment)
-    assert saved.valid and saved.duration_s == pytest.approx(2 * 24 * 3600, abs=1)
+    assert saved.valid and saved.duration_s == pytest.approx(2 * 24 * 3600 + 5, abs=1)
 
 
 def test_a_rotated_secret_still_reads_open_forms(app, client, session, make_link, clock):
@@ -353,7 +368,7 @@ def test_a_form_opened_before_closing_is_still_accepted(
     assert "调查已结束" in client.get(f"/s/{link.token}").get_data(as_text=True)
     assert submit(client, link, key, full_answers("student")).status_code == 303
     [saved] = stored(session, assessment)
-    assert saved.valid
+    assert saved.valid and saved.late
 
 
 @pytest.mark.parametrize("what", ["evaluator closes", "link stopped"])
@@ -367,12 +382,12 @@ def test_a_form_shown_before_the_evaluator_stops_is_accepted(
     if what == "evaluator closes":
         assessment.close(clock.now - timedelta(seconds=30))
     else:
-        link.active = False
+        link.stop(clock.now - timedelta(seconds=30))
     session.commit()
     assert 'name="key"' not in client.get(f"/s/{link.token}").get_data(as_text=True)
     assert submit(client, link, key, full_answers("student")).status_code == 303
     [saved] = stored(session, assessment)
-    assert saved.valid
+    assert saved.valid and saved.late
 
 
 def test_a_form_shown_after_the_evaluator_closed_is_not_accepted(
@@ -389,7 +404,11 @@ def test_a_form_shown_after_the_evaluator_closed_is_not_accepted(
     assessment.close(clock.now - timedelta(seconds=1))
     session.commit()
     clock.advance(60)
-    assert submit(client, link, key, full_answers("student")).status_code == 200
+    refused = submit(client, link, key, full_answers("student", q18="不满意"))
+    assert refused.status_code == 410
+    page = refused.get_data(as_text=True)
+    assert views.ENDED_MESSAGE in page and 'name="key"' not in page
+    assert 'name="q18" value="不满意" checked' in page  # the answers stay on the page
     assert stored(session, assessment) == []
 
 
@@ -402,14 +421,13 @@ def test_full_preset_group_stops_new_forms_only(
     link = make_link(assessment=assessment, preset_group="人大代表")
     monkeypatch.setattr(quotas, "group_quotas", lambda _assessment: {"人大代表": 1})
     key = open_form(client, link)  # before the group fills
-    other = open_form(client.application.test_client(), link)
+    late = client.application.test_client()
+    other = open_form(late, link)
     clock.advance(60)
     assert submit(client, link, key, full_answers("social")).status_code == 303
-    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    page = client.application.test_client().get(f"/s/{link.token}").get_data(as_text=True)
     assert "名额已满" in page
     # The respondent who already had the form is never refused.
-    late = client.application.test_client()
-    late.set_cookie("rk_device", "another-device")
     assert submit(late, link, other, full_answers("social")).status_code == 303
     assert len(stored(session, assessment)) == 2
 
@@ -452,15 +470,14 @@ def test_pages_are_gzipped_and_light(client, make_link):
     assert "<script" not in html
 
 
-def test_form_works_without_cookies_or_javascript(app, session, make_link, clock):
-    # A browser that refuses cookies still submits; there is just no device hash.
+def test_form_works_without_javascript(app, session, make_link, clock):
+    # Plain HTML posts (no script) with the cookie the form page set.
     link = make_link(instrument="student")
-    client = app.test_client(use_cookies=False)
-    key = open_form(client, link)
+    key = open_form(client := app.test_client(), link)
     clock.advance(60)
     assert submit(client, link, key, full_answers("student")).status_code == 303
     [saved] = stored(session, link.assessment)
-    assert saved.valid and saved.device_hash is None
+    assert saved.valid and saved.device_hash is not None
 
 
 def test_no_ip_or_user_agent_is_stored_or_logged(client, session, make_link, clock, caplog):
@@ -502,7 +519,8 @@ def test_concurrent_double_tap_is_one_response(session, make_link, clock, app):
             Questionnaire.assessment_id == link.assessment_id, Questionnaire.instrument == "student"
         )
     ).one()
-    key = FormKey(nonce="same-nonce", issued_at=clock.now - timedelta(seconds=90))
+    issued = clock.now - timedelta(seconds=90)
+    key = FormKey(nonce="same-nonce", issued_at=issued, signed_at=issued, device="d")
     submission = Submission(
         group="学生", grade=5, area="城区", resident=True, answers={"q17": "满意"}
     )
