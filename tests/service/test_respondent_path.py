@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -504,3 +506,71 @@ def test_the_parents_only_question_is_not_marked_required_for_everyone(client, m
     assert "（家长必答）" in grade and 'class="req"' not in grade
     identity = page.split('id="f-identity"', 1)[1].split("</legend>", 1)[0]
     assert 'class="req"' in identity
+
+
+def test_a_refusal_names_the_unanswered_questions_with_links(client, session, make_link, clock):
+    link = make_link(instrument="social")
+    key = open_form(client, link)
+    clock.advance(60)
+    body = full_answers("social", identity="其他群众")
+    del body["q1"], body["q3"]  # shown as questions 5 and 7
+    page = submit(client, link, key, body).get_data(as_text=True)
+    summary = page.split('role="alert">', 1)[1].split("</p>", 1)[0]
+    assert re.sub(r"<[^>]+>", "", summary).startswith("第 5、7 题未答")
+    assert '<a href="#f-q1">5</a>' in summary and '<a href="#f-q3">7</a>' in summary
+    assert 'class="card q bad" id="f-q1"' in page and 'class="card q bad" id="f-q3"' in page
+    assert ".bad{border:3px solid #b42318" in page  # a clear mark, not a faint outline
+    assert page.index("题未答") < page.index('id="f-identity"')  # at the top
+
+
+def test_a_draft_whose_planned_start_has_passed_names_no_past_date(
+    client, make_assessment, make_link
+):
+    past = datetime.now(UTC) - timedelta(days=3)
+    link = make_link(assessment=make_assessment(state="draft", opens_at=past))
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert "调查尚未开始" in page and "将于" not in page
+
+
+def test_a_future_start_is_named(client, make_assessment, make_link):
+    start = datetime(2031, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai
+    link = make_link(
+        assessment=make_assessment(opens_at=start, closes_at=start + timedelta(days=9))
+    )
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert "将于 2031-03-02 09:00 开始" in page
+
+
+def test_a_collection_closed_early_shows_when_it_closed(
+    client, session, make_assessment, make_link
+):
+    planned_end = datetime.now(UTC) + timedelta(days=10)
+    assessment = make_assessment(closes_at=planned_end)
+    assessment.close(datetime(2026, 5, 6, 7, 30, tzinfo=UTC))
+    session.commit()
+    link = make_link(assessment=assessment)
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert "调查已结束" in page and "2026-05-06 15:30 截止" in page
+    assert planned_end.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d") not in page
+
+
+def test_a_window_that_ended_shows_its_end(client, make_assessment, make_link):
+    end = datetime.now(UTC) - timedelta(hours=5)
+    link = make_link(assessment=make_assessment(closes_at=end))
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert f"{end.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M} 截止" in page
+
+
+def test_returning_after_answering_says_so(app, client, session, make_assessment, make_link, clock):
+    assessment = make_assessment()
+    link = make_link(assessment=assessment, instrument="social")
+    key = open_form(client, link)
+    clock.advance(60)
+    submit(client, link, key, full_answers("social", identity="其他群众"))
+    again = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert "您已在本设备上填写过本问卷" in again and 'name="key"' not in again
+    assert "请用自己的手机" in again  # what a family sharing the phone should do
+    # The child's questionnaire on the same phone, and another phone, still open.
+    student = make_link(assessment=assessment, instrument="student")
+    assert 'name="key"' in client.get(f"/s/{student.token}").get_data(as_text=True)
+    assert 'name="key"' in app.test_client().get(f"/s/{link.token}").get_data(as_text=True)
