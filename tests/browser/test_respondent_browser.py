@@ -240,9 +240,10 @@ def test_social_form_shows_missing_answer_then_accepts(
     page.screenshot(path=str(screenshots / "form-missing-answer-390x844.png"))
     summary.get_by_role("link", name=str(number)).click()
     assert page.evaluate("location.hash") == f"#f-{missing}"
-    assert page.locator(f"#f-{missing}").evaluate(
-        "node => getComputedStyle(node).borderTopWidth"
-    ) == "3px", "the unanswered question is not clearly marked"
+    assert (
+        page.locator(f"#f-{missing}").evaluate("node => getComputedStyle(node).borderTopWidth")
+        == "3px"
+    ), "the unanswered question is not clearly marked"
     for question_id, option in answers.items():
         if question_id != missing:
             kept = page.locator(f'#f-{question_id} input[value="{option}"]')

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 
+from surveyapp import limits
 from surveyapp.collect import views
 from tests.service.respondent import Clock
 
@@ -14,3 +16,11 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
     monkeypatch.setattr(views, "utcnow", clock)
     return clock
+
+
+@pytest.fixture
+def unlimited(app: Flask) -> Flask:
+    """The app with the submit limits off, for tests posting many forms (not of the limits)."""
+    app.config["RENKE_SUBMIT_RATE_LIMIT"] = "off"
+    limits.init_app(app)
+    return app
