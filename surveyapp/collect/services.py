@@ -25,7 +25,7 @@ TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 class LinkStatus:
     """Whether a link may show its form now, and why not."""
 
-    state: str  # open | unknown | draft | scheduled | closed | inactive | full
+    state: str  # open | unknown | draft | scheduled | closed | inactive | full | answered
     link: CollectionLink | None = None
     assessment: Assessment | None = None
     questionnaire: Questionnaire | None = None

@@ -67,13 +67,9 @@ def submit(token: str) -> ResponseReturnValue:
     form, submission = read_answers(status.questionnaire, status.link, request.form)
     device_id = request.cookies.get(DEVICE_COOKIE)
     posted_key = request.form.get("key", "")
-    limits = submit_limits()
-    retry = limits.retry_after(status.link, device_id) if limits else None
-    if retry is not None:
-        notice = LIMITED_MESSAGE.format(seconds=retry)
-        page = _form_page(status, form, posted_key, device_id, notice=notice, code=429)
-        page.headers["Retry-After"] = str(retry)
-        return page
+    limited = _limited(status, form, posted_key, device_id)
+    if limited is not None:
+        return limited
     try:
         key = read_form_key(posted_key, token, now)
     except FormKeyInvalid:
@@ -112,6 +108,21 @@ def submit(token: str) -> ResponseReturnValue:
 @blueprint.get("/s/<token>/done")
 def thanks(token: str) -> str:
     return render_template("collect/done.html")
+
+
+def _limited(
+    status: services.LinkStatus, form: AnswerForm, posted_key: str, device_id: str | None
+) -> Response | None:
+    """429 with the form and its answers when a submit tier is exhausted (SPEC §6)."""
+    limits = submit_limits()
+    assert status.link is not None
+    retry = limits.retry_after(status.link, device_id) if limits else None
+    if retry is None:
+        return None
+    notice = LIMITED_MESSAGE.format(seconds=retry)
+    page = _form_page(status, form, posted_key, device_id, notice=notice, code=429)
+    page.headers["Retry-After"] = str(retry)
+    return page
 
 
 def _refusal(acceptance: str, key: FormKey, device_id: str | None) -> str | None:
