@@ -29,7 +29,10 @@ blueprint = Blueprint("collect", __name__)
 
 STATUS_CODES = {"unknown": 404, "inactive": 410}
 KEY_INVALID_MESSAGE = "页面已失效，已为您保留答案，请核对后再次提交。"
-NO_COOKIE_MESSAGE = "未能提交：浏览器没有保存本页的 Cookie。答案已为您保留，请再点一次“提交问卷”。"
+NO_COOKIE_MESSAGE = (
+    "未能提交：浏览器没有保存本页的 Cookie。答案已为您保留，请再点一次“提交问卷”"
+    "（仍不行时，请允许浏览器保存 Cookie，或在微信中打开链接）。"
+)
 OTHER_DEVICE_MESSAGE = (
     "未能提交：这份问卷是在另一部手机或浏览器上打开的。答案已为您保留，请再点一次“提交问卷”。"
 )

@@ -338,3 +338,73 @@ def test_no_address_or_cookie_reaches_the_limit_storage(app, make_link, clock):
     assert held and "203.0.113.99" not in held
     assert phone.get_cookie("rk_device").value not in held
     assert re.search(r"submit", held)
+
+
+# ---------------------------------------------------------------- migration 0005
+def test_migration_0005_codes_the_reasons_already_stored(tmp_path):
+    """Rows stored before 0005 get the codes of their exact reason texts (SQLite)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import MetaData, insert, select
+
+    from surveyapp.db import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    upgrade(url, "0004")
+    engine = make_engine(url)
+    tables = MetaData()
+    tables.reflect(engine)
+
+    def filled(table: str, **values: object) -> dict[str, object]:
+        for column in tables.tables[table].columns:
+            if column.name in values or column.nullable or column.server_default is not None:
+                continue
+            if column.primary_key:
+                continue
+            kind = column.type.python_type
+            values[column.name] = {str: "x", int: 1, float: 1.0, bool: True, dict: {}}.get(
+                kind, datetime(2026, 5, 1, tzinfo=UTC)
+            )
+        return values
+
+    reasons = [None, "用时过短", "非本县居民；用时过短", "问卷答案自相矛盾"]
+    with engine.begin() as connection:
+        connection.execute(insert(tables.tables["county"]).values(filled("county", id=1)))
+        connection.execute(
+            insert(tables.tables["assessment"]).values(
+                filled("assessment", id=1, county_id=1, state="collecting", stage="county")
+            )
+        )
+        for number, reason in enumerate(reasons):
+            connection.execute(
+                insert(tables.tables["response"]).values(
+                    filled(
+                        "response",
+                        assessment_id=1,
+                        public_id=f"r{number}",
+                        instrument="social",
+                        respondent_group="家长",
+                        mode="自填",
+                        valid=reason is None,
+                        invalid_reason=reason,
+                        answers={},
+                    )
+                )
+            )
+    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        response = MetaData()
+        response.reflect(engine, only=["response"])
+        table = response.tables["response"]
+        rows = connection.execute(
+            select(table.c.invalid_codes, table.c.late).order_by(table.c.public_id)
+        ).all()
+    engine.dispose()
+    assert rows == [
+        (None, False),
+        ("too_fast", False),
+        ("not_resident,too_fast", False),
+        ("manual", False),
+    ]
