@@ -195,6 +195,17 @@ class SamplingSettings:
 
 
 @dataclass(frozen=True)
+class CollectionSettings:
+    """How long a shown form stays acceptable (SPEC §2.5, §6) [setting]."""
+
+    #: A form key is accepted this long after it was signed.
+    form_key_hours: float
+    #: After a link is stopped or the collection closes, forms shown before are
+    #: accepted this long, and counted as late.
+    grace_period_hours: float
+
+
+@dataclass(frozen=True)
 class DeclineRule:
     """第十七条 下滑 [setting]: which measures count, over how many years, and the
     one-sided significance level of an approval's fall (SPEC §2.4)."""
@@ -236,6 +247,7 @@ class Standard:
     vetoes: tuple[Veto, ...]
     approval: ApprovalSettings
     sampling: SamplingSettings
+    collection: CollectionSettings
     decline: DeclineRule
     plausibility: Plausibility
     sources: Mapping[str, str]
@@ -430,6 +442,7 @@ class _Reader:
             vetoes=self.vetoes(),
             approval=approval,
             sampling=self.sampling(),
+            collection=self.collection(),
             decline=self.decline(),
             plausibility=Plausibility(
                 min_equipment_per_student=self.number("plausibility.min_equipment_per_student"),
@@ -564,6 +577,13 @@ class _Reader:
             parent_grades=bands("sampling.parent_grades"),
             valid_rate_warning=self.number("sampling.valid_rate_warning"),
             min_cell=self.integer("sampling.min_cell"),
+        )
+
+    def collection(self) -> CollectionSettings:
+        self.source("collection", "collection.source")
+        return CollectionSettings(
+            form_key_hours=self.number("collection.form_key_hours"),
+            grace_period_hours=self.number("collection.grace_period_hours"),
         )
 
     def decline(self) -> DeclineRule:

@@ -23,7 +23,7 @@ def templates_path() -> Path:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    from surveyapp import compression, csrf, db, errors, logs, web
+    from surveyapp import compression, csrf, db, errors, limits, logs, web
     from surveyapp.config import default_instance_path, settings_from_environment
 
     overrides = dict(config or {})
@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     compression.init_app(app)
     csrf.init_app(app)
+    limits.init_app(app)
     web.init_app(app)
     errors.init_app(app)
     return app

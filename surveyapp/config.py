@@ -92,7 +92,18 @@ def settings_from_environment(
         "SECRET_KEY_FALLBACKS": [k for k in env.get("SECRET_KEY_FALLBACKS", "").split(",") if k],
         "DATABASE_URL": normalise_database_url(database_url),
         "RENKE_PUBLIC_URL": (env.get("RENKE_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
-        "RENKE_SUBMIT_RATE_LIMIT": env.get("RENKE_SUBMIT_RATE_LIMIT", "20/minute"),
+        # Submit limits in three tiers (SPEC §6; surveyapp.limits, docs/deterrence.md):
+        # the device tier, or `off` to disable every tier (load tests only) …
+        "RENKE_SUBMIT_RATE_LIMIT": env.get("RENKE_SUBMIT_RATE_LIMIT") or "10/minute;40/day",
+        # … per link of a school (a class group of 40–60 parents within minutes fits) …
+        "RENKE_LINK_RATE_LIMIT": env.get("RENKE_LINK_RATE_LIMIT") or "60/minute;600/hour",
+        # … per county-level link (no school: posters, county-wide groups) …
+        "RENKE_COUNTY_LINK_RATE_LIMIT": env.get("RENKE_COUNTY_LINK_RATE_LIMIT")
+        or "300/minute;3000/hour",
+        # … per address, generous: a school's parents behind one NAT, carrier NAT.
+        "RENKE_ADDRESS_RATE_LIMIT": env.get("RENKE_ADDRESS_RATE_LIMIT") or "300/minute;3000/hour",
+        # Signed-in interviewers and paper-entry clerks, per account instead of the tiers.
+        "RENKE_ACCOUNT_RATE_LIMIT": env.get("RENKE_ACCOUNT_RATE_LIMIT") or "60/minute;1000/day",
         "RENKE_TRUSTED_PROXIES": int(env.get("RENKE_TRUSTED_PROXIES") or 0),
         "RENKE_TIMEZONE": env.get("RENKE_TIMEZONE") or "Asia/Shanghai",
         "REDIS_URL": env.get("REDIS_URL") or None,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from analysis.residence import area_of
 from analysis.sampling import largest_remainder
 from analysis.schemes import Scheme
-from analysis.vocabulary import INVALID_REASONS, OUTSIDE, RESIDENCES
+from analysis.vocabulary import OUTSIDE, RESIDENCES
 from surveyapp.accounts.services import add_user
 from surveyapp.approval import scheme_for
 from surveyapp.assessments.setup import create_assessment, create_default_links
@@ -264,9 +264,9 @@ def _synthetic_row(
     duration = max(8.0, rng.gauss(150, 50))
     reasons = []
     if invalid and duration < assessment.min_duration_s:
-        reasons.append(INVALID_REASONS["too_fast"])
+        reasons.append("too_fast")
     elif invalid and group != "家长" and rng.random() < 0.015:
-        reasons.append(INVALID_REASONS["not_resident"])
+        reasons.append("not_resident")
     residence = _residence(link.school, group, rng)
     return response_row(
         assessment_id=assessment.id,

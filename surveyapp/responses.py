@@ -17,7 +17,7 @@ from typing import Any
 
 from analysis.schemes import Scheme
 from surveyapp.approval import score_answers
-from surveyapp.models.response import answer_pattern
+from surveyapp.models.response import answer_pattern, invalid_fields
 
 
 def response_row(
@@ -38,8 +38,10 @@ def response_row(
     reasons: Sequence[str],
     answers: dict[str, str],
     scheme: Scheme,
+    late: bool = False,
 ) -> dict[str, Any]:
-    """The column values of one response; invalid when ``reasons`` (Chinese texts) are given."""
+    """The column values of one response; invalid when ``reasons`` (codes of
+    :data:`analysis.vocabulary.INVALID_REASONS`) are given."""
     score_sum, score_count = score_answers(answers, scheme)
     answered, straight_lined = answer_pattern(answers)
     duration = None if issued_at is None else (submitted_at - issued_at).total_seconds()
@@ -59,8 +61,8 @@ def response_row(
         "duration_s": None if duration is None else round(duration, 1),
         "device_hash": device_hash,
         "submission_key": submission_key,
-        "valid": not reasons,
-        "invalid_reason": "；".join(reasons) or None,
+        "late": late,
+        **invalid_fields(list(reasons)),
         "weight": 1.0,
         "answers": answers,
         "score_sum": score_sum,

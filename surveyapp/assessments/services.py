@@ -152,7 +152,11 @@ def quality_signals(session: Session, assessment: Assessment) -> tuple[SignalCel
     The same counts as :func:`analysis.signals.quality_signals` on the export (a test
     holds the two together), without reading every response into Python.
     """
-    reason = func.coalesce(Response.invalid_reason, "")
+    codes = "," + func.coalesce(Response.invalid_codes, "") + ","
+
+    def coded(code: str) -> Any:
+        return codes.contains(f",{code},")  # a whole code of the comma-separated list
+
     eligible = Response.valid.is_(True) & (Response.answered >= STRAIGHT_LINING_MIN_ITEMS)
 
     def count(condition: Any) -> Any:
@@ -164,9 +168,9 @@ def quality_signals(session: Session, assessment: Assessment) -> tuple[SignalCel
             Response.mode,
             func.count(),
             count(Response.valid.is_(True)),
-            count(reason.contains("用时过短") | (Response.duration_s < assessment.min_duration_s)),
-            count(reason.contains("重复")),
-            count(reason.contains("非本县")),
+            count(coded("too_fast") | (Response.duration_s < assessment.min_duration_s)),
+            count(coded("duplicate")),
+            count(coded("not_resident")),
             count(eligible),
             count(eligible & Response.straight_lined.is_(True)),
         )

@@ -24,6 +24,7 @@ from surveyapp.accounts.views import login_required, require_county
 from surveyapp.approval import live_approval, standard_for
 from surveyapp.assessments import services, setup
 from surveyapp.assessments.forms import SettingsForm, read_settings, settings_values
+from surveyapp.collect import services as collect_services
 from surveyapp.models import Assessment, CollectionLink, County, InvalidTransition
 from surveyapp.models.assessment import STAGES, STATE_LABELS
 from surveyapp.models.link import GROUPS
@@ -63,6 +64,7 @@ def detail(assessment_id: int) -> str:
         counts=services.group_counts(session, assessment_id),
         progress=quotas.progress(session, assessment),
         signals=services.quality_signals(session, assessment),
+        late=collect_services.late_counts(session, assessment_id),
         result=SimpleNamespace(approval=live_approval(session, assessment)),
         std=standard_for(assessment.standard),
         state=STATE_LABELS[assessment.state_at(db.utcnow())],
@@ -229,7 +231,10 @@ def toggle_link(assessment_id: int, link_id: int) -> ResponseReturnValue:
     link = db.session().get(CollectionLink, link_id)
     if link is None or link.assessment_id != assessment_id:
         abort(404)
-    link.active = not link.active
+    if link.active:
+        link.stop(db.utcnow())
+    else:
+        link.resume()
     db.session().commit()
     flash(f"“{link.label}”已{'启用' if link.active else '停用；已打开问卷的受访者仍可提交'}。")
     return redirect(url_for("assessments.links", assessment_id=assessment_id))

@@ -37,6 +37,23 @@ class AnswerForm:
     def has_errors(self) -> bool:
         return bool(self.errors)
 
+    @property
+    def unanswered(self) -> list[tuple[int, str]]:
+        """(number as shown, question id) of each required question left unanswered."""
+        return self._numbered(REQUIRED_MESSAGE)
+
+    @property
+    def unknown_options(self) -> list[tuple[int, str]]:
+        """(number as shown, question id) of each answer that is not one of the options."""
+        return self._numbered(UNKNOWN_OPTION_MESSAGE)
+
+    def _numbered(self, message: str) -> list[tuple[int, str]]:
+        return [
+            (number, question["id"])
+            for number, question in enumerate(self.questions, start=1)
+            if self.errors.get(question["id"]) == message
+        ]
+
 
 def shown_questions(questionnaire: Questionnaire, link: CollectionLink) -> list[dict[str, Any]]:
     """The questions this link shows: the identity question is skipped when preset."""

@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from analysis.vocabulary import INVALID_REASONS
 from surveyapp import quotas
-from surveyapp.approval import scheme_for, score_answers
+from surveyapp.approval import scheme_for, standard_for
 from surveyapp.collect.forms import Submission
 from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
-from surveyapp.models.response import answer_pattern
+from surveyapp.responses import response_row
 from surveyapp.security import FormKey
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
-NON_RESIDENT = INVALID_REASONS["not_resident"]
-TOO_FAST = INVALID_REASONS["too_fast"]
-DUPLICATE = INVALID_REASONS["duplicate"]
 
 
 @dataclass(frozen=True)
 class LinkStatus:
     """Whether a link may show its form now, and why not."""
 
-    state: str  # open | unknown | draft | scheduled | closed | inactive | full
+    state: str  # open | unknown | draft | scheduled | closed | inactive | full | answered
     link: CollectionLink | None = None
     assessment: Assessment | None = None
     questionnaire: Questionnaire | None = None
@@ -99,16 +94,28 @@ def valid_count(session: Session, assessment_id: int, group: str) -> int:
     )
 
 
-def accepts_submission(status: LinkStatus, key: FormKey) -> bool:
-    """A form shown while collecting is accepted, whatever happened since (SPEC §2.5).
+def key_acceptance(status: LinkStatus, key: FormKey, now: datetime) -> str:
+    """Whether a signed key's form is accepted now (SPEC §2.5, §6).
 
-    The collection may have closed, the evaluator may have closed it or stopped the
-    link, the group may be full: one who has answered is never refused. The signed
-    issue time says when the form was shown.
+    ``on_time`` while collecting; ``late`` within the grace period after the link was
+    stopped or the collection closed (the form was shown before); ``expired`` when the
+    key was signed more than ``form_key_hours`` ago (the form comes back with a fresh
+    key, its first issue time kept); ``ended`` when the form was never shown while
+    collecting or the grace period is over. A full group never refuses one who has
+    answered.
     """
-    if status.assessment is None or status.link is None:
-        return False
-    return status.assessment.collecting_at(key.issued_at)
+    assert status.assessment is not None and status.link is not None
+    settings = standard_for(status.assessment.standard).collection
+    if not status.assessment.collecting_at(key.issued_at):
+        return "ended"
+    ended_at = status.link.collection_ended_at(now)
+    if ended_at is not None:
+        grace = timedelta(hours=settings.grace_period_hours)
+        if key.issued_at >= ended_at or now >= ended_at + grace:
+            return "ended"
+    if now >= key.signed_at + timedelta(hours=settings.form_key_hours):
+        return "expired"
+    return "on_time" if ended_at is None else "late"
 
 
 def find_by_key(session: Session, nonce: str) -> Response | None:
@@ -124,13 +131,16 @@ def record_response(
     key: FormKey,
     device_hash: str | None,
     now: datetime,
+    late: bool = False,
     mode: str = "自填",
 ) -> Response:
     """Store one response, once per form key; invalid ones are kept with the reason.
 
-    Validity (SPEC §2.5): a non-resident, a second response from the same device to the
-    same instrument, or a response faster than the assessment's minimum time is kept
-    but marked invalid. Straight-lining is never a reason.
+    Validity (SPEC §2.5), each reason stored as its code beside its text: a
+    non-resident, a second response from the same device to the same instrument, or a
+    response faster than the assessment's minimum time is kept but marked invalid.
+    Straight-lining is never a reason. The row is built by :func:`response_row`, as the
+    demo's are.
     """
     existing = find_by_key(session, key.nonce)
     if existing is not None:
@@ -139,36 +149,31 @@ def record_response(
     duration = (now - key.issued_at).total_seconds()
     reasons = []
     if not submission.resident:
-        reasons.append(NON_RESIDENT)
+        reasons.append("not_resident")
     if device_hash is not None and _device_answered(session, assessment.id, device_hash, link):
-        reasons.append(DUPLICATE)
+        reasons.append("duplicate")
     if duration < assessment.min_duration_s:
-        reasons.append(TOO_FAST)
-    score_sum, score_count = score_answers(submission.answers, scheme_for(assessment))
-    answered, straight_lined = answer_pattern(submission.answers)
+        reasons.append("too_fast")
     response = Response(
-        public_id=secrets.token_hex(8),
-        assessment_id=assessment.id,
-        link_id=link.id,
-        instrument=link.instrument,
-        respondent_group=submission.group,
-        school_code=link.school.code if link.school else None,
-        residence=submission.residence,
-        area=submission.area or None,
-        grade=submission.grade,
-        mode=mode,
-        issued_at=key.issued_at,
-        submitted_at=now,
-        duration_s=round(duration, 1),
-        device_hash=device_hash,
-        submission_key=key.nonce,
-        valid=not reasons,
-        invalid_reason="；".join(reasons) or None,
-        answers=submission.answers,
-        score_sum=score_sum,
-        score_count=score_count,
-        answered=answered,
-        straight_lined=straight_lined,
+        **response_row(
+            assessment_id=assessment.id,
+            link_id=link.id,
+            instrument=link.instrument,
+            group=submission.group,
+            school_code=link.school.code if link.school else None,
+            residence=submission.residence,
+            area=submission.area or None,
+            grade=submission.grade,
+            mode=mode,
+            issued_at=key.issued_at,
+            submitted_at=now,
+            device_hash=device_hash,
+            submission_key=key.nonce,
+            reasons=reasons,
+            answers=submission.answers,
+            scheme=scheme_for(assessment),
+            late=late,
+        )
     )
     try:
         with session.begin_nested():
@@ -197,13 +202,38 @@ def _device_answered(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
             {"key": f"renke:{assessment_id}:{device_hash}:{link.instrument}"},
         )
-    return (
-        session.scalar(
-            select(func.count()).where(
-                Response.assessment_id == assessment_id,
-                Response.device_hash == device_hash,
-                Response.instrument == link.instrument,
-            )
+    return device_has_answered(session, assessment_id, device_hash, link.instrument)
+
+
+def device_has_answered(
+    session: Session, assessment_id: int, device_hash: str, instrument: str
+) -> bool:
+    """Whether a response of this instrument came from this device (SPEC §2.5 duplicate)."""
+    found = session.scalar(
+        select(Response.id)
+        .where(
+            Response.assessment_id == assessment_id,
+            Response.device_hash == device_hash,
+            Response.instrument == instrument,
         )
-        or 0
-    ) > 0
+        .limit(1)
+    )
+    return found is not None
+
+
+@dataclass(frozen=True)
+class LateCounts:
+    """Responses accepted within the grace period, shown to the evaluator."""
+
+    late: int
+    late_valid: int
+
+
+def late_counts(session: Session, assessment_id: int) -> LateCounts:
+    row = session.execute(
+        select(
+            func.count(),
+            func.count().filter(Response.valid.is_(True)),
+        ).where(Response.assessment_id == assessment_id, Response.late.is_(True))
+    ).one()
+    return LateCounts(late=int(row[0] or 0), late_valid=int(row[1] or 0))

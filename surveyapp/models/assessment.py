@@ -122,6 +122,16 @@ class Assessment(Base):
             return False
         return self.closed_at is None or moment < self.closed_at
 
+    def collection_ended_at(self, now: datetime) -> datetime | None:
+        """When the collection ended, if it has by ``now``: the evaluator's close or the
+        window's end, whichever came first; None while collecting or before it began."""
+        ends = []
+        if self.state == "closed":
+            ends.append(self.closed_at or now)
+        if self.state != "draft" and self.closes_at is not None and self.closes_at <= now:
+            ends.append(self.closes_at)
+        return min(ends) if ends else None
+
     def open(self) -> None:
         if self.state != "draft":
             raise InvalidTransition(

@@ -43,6 +43,9 @@ class CollectionLink(Base):
     preset_group: Mapped[str | None] = mapped_column(String(20))
     label: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # When the evaluator stopped the link (cleared when it is started again): forms
+    # shown before are accepted within the grace period, as late (SPEC §2.5).
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     assessment: Mapped[Assessment] = relationship()
@@ -50,6 +53,22 @@ class CollectionLink(Base):
 
     def __repr__(self) -> str:
         return f"<CollectionLink {self.id} {self.instrument} {self.preset_group or ''}>"
+
+    def stop(self, now: datetime) -> None:
+        self.active = False
+        self.stopped_at = now
+
+    def resume(self) -> None:
+        self.active = True
+        self.stopped_at = None
+
+    def collection_ended_at(self, now: datetime) -> datetime | None:
+        """When collecting through this link ended, if it has (stopped, or the assessment's)."""
+        ends = [self.assessment.collection_ended_at(now)]
+        if not self.active:
+            ends.append(self.stopped_at or self.created_at)  # created stopped
+        present = [end for end in ends if end is not None]
+        return min(present) if present else None
 
     @property
     def groups(self) -> tuple[str, ...]:

@@ -5,15 +5,24 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from analysis.vocabulary import AREAS, GROUPS, INSTRUMENTS, MODES, RESIDENCE_ANSWERS
+from analysis.vocabulary import (
+    AREAS,
+    GROUPS,
+    INSTRUMENTS,
+    INVALID_REASONS,
+    MODES,
+    RESIDENCE_ANSWERS,
+)
 from surveyapp.db import Base, UTCDateTime, one_of
 
 
 class Response(Base):
     """One questionnaire as submitted. Anonymous: no name, phone, IP or user agent.
 
-    Invalid responses are kept with their ``invalid_reason`` and left out of the
-    analysis (SPEC §2.5). ``submission_key`` is the nonce of the signed form key, unique,
+    Invalid responses are kept with their ``invalid_reason`` (Chinese text) and
+    ``invalid_codes`` (the codes of :data:`analysis.vocabulary.INVALID_REASONS`,
+    comma-separated, for counting) and left out of the analysis (SPEC §2.5). ``late``:
+    accepted within the grace period after its link was stopped or the collection closed. ``submission_key`` is the nonce of the signed form key, unique,
     so a double tap or a retry stores one response.
     """
 
@@ -58,6 +67,8 @@ class Response(Base):
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     valid: Mapped[bool] = mapped_column(default=True)
     invalid_reason: Mapped[str | None] = mapped_column(String(200))
+    invalid_codes: Mapped[str | None] = mapped_column(String(100))
+    late: Mapped[bool] = mapped_column(default=False, server_default=false())
     weight: Mapped[float] = mapped_column(default=1.0)
     answers: Mapped[dict[str, str]] = mapped_column(JSON)
     # a_i and b_i of SPEC §4 under the standard's scheme, fixed at submission, so the
@@ -77,3 +88,12 @@ def answer_pattern(answers: dict[str, str]) -> tuple[int, bool]:
     """(answered items, all the same label) of a response's answers."""
     labels = [label for label in answers.values() if label]
     return len(labels), len(labels) > 0 and len(set(labels)) == 1
+
+
+def invalid_fields(codes: list[str]) -> dict[str, object]:
+    """``valid``, ``invalid_reason`` and ``invalid_codes`` of a response with these reasons."""
+    return {
+        "valid": not codes,
+        "invalid_reason": "；".join(INVALID_REASONS[code] for code in codes) or None,
+        "invalid_codes": ",".join(codes) or None,
+    }

@@ -232,7 +232,18 @@ def test_social_form_shows_missing_answer_then_accepts(
     assert error.inner_text() == REQUIRED_MESSAGE
     assert page.locator("p.error").count() == 1, "an error shown beside an answered question"
     assert "bad" in (page.locator(f"#f-{missing}").get_attribute("class") or "")
-    assert "还有 1 题未答" in page.get_by_role("alert").first.inner_text()
+    number = next(n for n, q in enumerate(questions, start=1) if q["id"] == missing)
+    summary = page.get_by_role("alert").first
+    assert summary.inner_text().startswith(f"第 {number} 题未答")
+    # Shown at the top, in the first screen, without scrolling.
+    assert summary.bounding_box()["y"] < 844
+    page.screenshot(path=str(screenshots / "form-missing-answer-390x844.png"))
+    summary.get_by_role("link", name=str(number)).click()
+    assert page.evaluate("location.hash") == f"#f-{missing}"
+    assert (
+        page.locator(f"#f-{missing}").evaluate("node => getComputedStyle(node).borderTopWidth")
+        == "3px"
+    ), "the unanswered question is not clearly marked"
     for question_id, option in answers.items():
         if question_id != missing:
             kept = page.locator(f'#f-{question_id} input[value="{option}"]')
@@ -289,6 +300,11 @@ def test_student_form_happy_path(
     assert done.url.endswith(f"/s/{link.token}/done")
     assert "提交成功" in page.locator("h1").inner_text()
     page.screenshot(path=str(output_dir / "screenshots" / "done-student.png"), full_page=True)
+    # Coming back to the link on this phone: told so, not a blank form.
+    page.goto(f"{live_server.url}/s/{link.token}")
+    assert "您已在本设备上填写过本问卷" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name=SUBMIT).count() == 0
+    page.screenshot(path=str(output_dir / "screenshots" / "already-answered.png"))
 
     [response] = stored_responses(live_server, link)
     assert response.valid, response.invalid_reason

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from surveyapp import create_app, db
 from surveyapp.demo import seed_demo
 from surveyapp.models import Assessment, CollectionLink, Response
-from tests.service.test_respondent_path import KEY, full_answers
+from tests.service.respondent import KEY, full_answers
 
 THREADS = 8
 EACH = 6
@@ -21,7 +21,15 @@ EACH = 6
 
 def test_parallel_submissions_on_sqlite_are_all_stored(tmp_path):
     url = f"sqlite:///{tmp_path / 'renke.sqlite3'}"
-    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path)})
+    # Limits off: this tests storage under concurrency, not the limits.
+    app = create_app(
+        {
+            "SECRET_KEY": "x",
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(tmp_path),
+            "RENKE_SUBMIT_RATE_LIMIT": "off",
+        }
+    )
     db.upgrade(url)
     with app.app_context():
         session = db.session()
@@ -45,6 +53,7 @@ def test_parallel_submissions_on_sqlite_are_all_stored(tmp_path):
             body = full_answers("social")
             body.pop("identity")
             status = client.post(f"/s/{token}", data={"key": key, **body}).status_code
+            client.delete_cookie("rk_device")  # the next respondent: another phone
             with lock:
                 statuses.append(status)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.service.test_respondent_path import KEY, full_answers
+from tests.service.respondent import KEY, full_answers, open_form, submit
 
 
 def answer(client, link, monkeypatch_clock=None, **overrides):
@@ -20,8 +20,9 @@ def test_detail_counts_valid_and_all(app, client, login, make_user, make_assessm
     assessment = make_assessment(min_duration_s=0)
     link = make_link(assessment=assessment, instrument="student")
     respondent = app.test_client()
-    answer(respondent, link)
-    answer(respondent, link)  # same device: kept, invalid
+    keys = [open_form(respondent, link), open_form(respondent, link)]  # two tabs
+    for key in keys:
+        submit(respondent, link, key, full_answers("student"))  # the second: kept, invalid
     login(make_user("boss", role="admin"))
     page = client.get(f"/a/{assessment.id}").get_data(as_text=True)
     counts = page.split("<h2>各群体答卷</h2>", 1)[1]

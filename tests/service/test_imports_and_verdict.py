@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from surveyapp.models import DataFile, School
-from tests.service.test_respondent_path import KEY, full_answers
+from tests.service.respondent import KEY, full_answers
 from tests.verdict.county40 import county_csv, schools_csv, schools_rows
 
 

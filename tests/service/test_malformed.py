@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.service.test_respondent_path import KEY, full_answers
+from tests.service.respondent import KEY, full_answers
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ answers = st.dictionaries(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(body=answers)
-def test_any_posted_form_is_answered_without_a_server_error(client, make_link, body):
+def test_any_posted_form_is_answered_without_a_server_error(unlimited, client, make_link, body):
     link = make_link(instrument="social")
     response = client.post(f"/s/{link.token}", data=body)
     assert response.status_code in (303, 409, 422), response.status_code
@@ -111,7 +111,9 @@ def test_any_posted_form_is_answered_without_a_server_error(client, make_link, b
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(body=answers)
-def test_any_posted_form_with_a_valid_key_is_stored_once_or_refused(client, make_link, body):
+def test_any_posted_form_with_a_valid_key_is_stored_once_or_refused(
+    unlimited, client, make_link, body
+):
     link = make_link(instrument="social")
     key = KEY.search(client.get(f"/s/{link.token}").get_data(as_text=True)).group(1)
     response = client.post(f"/s/{link.token}", data={**body, "key": key})

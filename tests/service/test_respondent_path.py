@@ -5,67 +5,15 @@ from __future__ import annotations
 import gzip
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from surveyapp.collect import views
-from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
+from surveyapp.models import Questionnaire, Response
 from surveyapp.questionnaires.builtin import BUILTIN
-
-KEY = re.compile(r'name="key" value="([^"]+)"')
-
-
-class Clock:
-    """Controls the time the respondent pages see."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(views, "utcnow", clock)
-    return clock
-
-
-def full_answers(instrument: str, **overrides: str) -> dict[str, str]:
-    """A complete, valid answer set: the first option of every question."""
-    answers = {}
-    for question in BUILTIN[instrument]["questions"]:
-        answers[question["id"]] = question["options"][0]
-    answers.update(overrides)
-    return answers
-
-
-def open_form(client: FlaskClient, link: CollectionLink) -> str:
-    page = client.get(f"/s/{link.token}")
-    assert page.status_code == 200
-    match = KEY.search(page.get_data(as_text=True))
-    assert match, "the form carries a signed key"
-    return match.group(1)
-
-
-def submit(client: FlaskClient, link: CollectionLink, key: str, answers: dict[str, str]):
-    return client.post(f"/s/{link.token}", data={"key": key, **answers})
-
-
-def stored(session: Session, assessment: Assessment) -> list[Response]:
-    session.expire_all()
-    return list(
-        session.scalars(
-            select(Response).where(Response.assessment_id == assessment.id).order_by(Response.id)
-        )
-    )
+from tests.service.respondent import KEY, full_answers, open_form, stored, submit
 
 
 @pytest.mark.parametrize(
@@ -178,9 +126,11 @@ def test_same_device_same_instrument_is_kept_but_invalid(
     assessment = make_assessment()
     link = make_link(assessment=assessment, instrument="social")
     other = make_link(assessment=assessment, instrument="student")
-    for _ in range(2):
-        key = open_form(client, link)
-        clock.advance(60)
+    # Two forms opened on one phone before either was sent (two tabs, or a second
+    # family member): both are kept, the second as a duplicate.
+    keys = [open_form(client, link), open_form(client, link)]
+    clock.advance(60)
+    for key in keys:
         submit(client, link, key, full_answers("social", identity="学生家长", grade="2年级"))
     # A child on the family phone answers the student questionnaire: not a duplicate.
     key = open_form(client, other)
@@ -189,6 +139,7 @@ def test_same_device_same_instrument_is_kept_but_invalid(
     first, duplicate, child = stored(session, assessment)
     assert first.valid
     assert not duplicate.valid and "重复提交" in duplicate.invalid_reason
+    assert duplicate.invalid_codes == "duplicate"
     assert child.valid
     assert first.device_hash == duplicate.device_hash == child.device_hash
 
@@ -223,6 +174,7 @@ def test_too_fast_is_kept_but_invalid(client, session, make_link, clock):
     submit(client, link, key, full_answers("student"))
     [saved] = stored(session, link.assessment)
     assert not saved.valid and saved.invalid_reason == "用时过短"
+    assert saved.invalid_codes == "too_fast"
     assert saved.duration_s == pytest.approx(12, abs=0.5)
 
 
@@ -233,6 +185,7 @@ def test_non_resident_is_kept_but_invalid(client, session, make_link, clock):
     submit(client, link, key, full_answers("staff", resident="否"))
     [saved] = stored(session, link.assessment)
     assert not saved.valid and saved.invalid_reason == "非本县居民"
+    assert saved.invalid_codes == "not_resident"
 
 
 def test_straight_lining_is_not_a_reason(client, session, make_link, clock):
@@ -244,15 +197,25 @@ def test_straight_lining_is_not_a_reason(client, session, make_link, clock):
     assert saved.valid
 
 
-def test_a_form_left_open_for_days_is_still_accepted(client, session, make_link, clock):
-    # The key does not expire: a parent may answer half, and finish two days later.
+def test_a_form_left_open_for_days_comes_back_once_then_is_accepted(
+    client, session, make_link, clock
+):
+    # The key expires after 24 h; a parent who answers half and finishes two days later
+    # gets the form back with the answers and a fresh key keeping the first issue time.
     link = make_link(instrument="social")
     key = open_form(client, link)
     clock.advance(2 * 24 * 3600)
     body = full_answers("social", identity="其他群众", q2="不满意")
-    assert client.post(f"/s/{link.token}", data={"key": key, **body}).status_code == 303
+    expired = client.post(f"/s/{link.token}", data={"key": key, **body})
+    assert expired.status_code == 409
+    page = expired.get_data(as_text=True)
+    assert views.EXPIRED_MESSAGE in page and 'name="q2" value="不满意" checked' in page
+    assert stored(session, link.assessment) == []
+    clock.advance(5)
+    fresh = KEY.search(page).group(1)
+    assert client.post(f"/s/{link.token}", data={"key": fresh, **body}).status_code == 303
     [saved] = stored(session, link.assessment)
-    assert saved.valid and saved.duration_s == pytest.approx(2 * 24 * 3600, abs=1)
+    assert saved.valid and saved.duration_s == pytest.approx(2 * 24 * 3600 + 5, abs=1)
 
 
 def test_a_rotated_secret_still_reads_open_forms(app, client, session, make_link, clock):
@@ -353,7 +316,7 @@ def test_a_form_opened_before_closing_is_still_accepted(
     assert "调查已结束" in client.get(f"/s/{link.token}").get_data(as_text=True)
     assert submit(client, link, key, full_answers("student")).status_code == 303
     [saved] = stored(session, assessment)
-    assert saved.valid
+    assert saved.valid and saved.late
 
 
 @pytest.mark.parametrize("what", ["evaluator closes", "link stopped"])
@@ -367,12 +330,12 @@ def test_a_form_shown_before_the_evaluator_stops_is_accepted(
     if what == "evaluator closes":
         assessment.close(clock.now - timedelta(seconds=30))
     else:
-        link.active = False
+        link.stop(clock.now - timedelta(seconds=30))
     session.commit()
     assert 'name="key"' not in client.get(f"/s/{link.token}").get_data(as_text=True)
     assert submit(client, link, key, full_answers("student")).status_code == 303
     [saved] = stored(session, assessment)
-    assert saved.valid
+    assert saved.valid and saved.late
 
 
 def test_a_form_shown_after_the_evaluator_closed_is_not_accepted(
@@ -389,7 +352,11 @@ def test_a_form_shown_after_the_evaluator_closed_is_not_accepted(
     assessment.close(clock.now - timedelta(seconds=1))
     session.commit()
     clock.advance(60)
-    assert submit(client, link, key, full_answers("student")).status_code == 200
+    refused = submit(client, link, key, full_answers("student", q18="不满意"))
+    assert refused.status_code == 410
+    page = refused.get_data(as_text=True)
+    assert views.ENDED_MESSAGE in page and 'name="key"' not in page
+    assert 'name="q18" value="不满意" checked' in page  # the answers stay on the page
     assert stored(session, assessment) == []
 
 
@@ -402,14 +369,13 @@ def test_full_preset_group_stops_new_forms_only(
     link = make_link(assessment=assessment, preset_group="人大代表")
     monkeypatch.setattr(quotas, "group_quotas", lambda _assessment: {"人大代表": 1})
     key = open_form(client, link)  # before the group fills
-    other = open_form(client.application.test_client(), link)
+    late = client.application.test_client()
+    other = open_form(late, link)
     clock.advance(60)
     assert submit(client, link, key, full_answers("social")).status_code == 303
-    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    page = client.application.test_client().get(f"/s/{link.token}").get_data(as_text=True)
     assert "名额已满" in page
     # The respondent who already had the form is never refused.
-    late = client.application.test_client()
-    late.set_cookie("rk_device", "another-device")
     assert submit(late, link, other, full_answers("social")).status_code == 303
     assert len(stored(session, assessment)) == 2
 
@@ -452,15 +418,14 @@ def test_pages_are_gzipped_and_light(client, make_link):
     assert "<script" not in html
 
 
-def test_form_works_without_cookies_or_javascript(app, session, make_link, clock):
-    # A browser that refuses cookies still submits; there is just no device hash.
+def test_form_works_without_javascript(app, session, make_link, clock):
+    # Plain HTML posts (no script) with the cookie the form page set.
     link = make_link(instrument="student")
-    client = app.test_client(use_cookies=False)
-    key = open_form(client, link)
+    key = open_form(client := app.test_client(), link)
     clock.advance(60)
     assert submit(client, link, key, full_answers("student")).status_code == 303
     [saved] = stored(session, link.assessment)
-    assert saved.valid and saved.device_hash is None
+    assert saved.valid and saved.device_hash is not None
 
 
 def test_no_ip_or_user_agent_is_stored_or_logged(client, session, make_link, clock, caplog):
@@ -502,7 +467,8 @@ def test_concurrent_double_tap_is_one_response(session, make_link, clock, app):
             Questionnaire.assessment_id == link.assessment_id, Questionnaire.instrument == "student"
         )
     ).one()
-    key = FormKey(nonce="same-nonce", issued_at=clock.now - timedelta(seconds=90))
+    issued = clock.now - timedelta(seconds=90)
+    key = FormKey(nonce="same-nonce", issued_at=issued, signed_at=issued, device="d")
     submission = Submission(
         group="学生", grade=5, area="城区", resident=True, answers={"q17": "满意"}
     )
@@ -540,3 +506,71 @@ def test_the_parents_only_question_is_not_marked_required_for_everyone(client, m
     assert "（家长必答）" in grade and 'class="req"' not in grade
     identity = page.split('id="f-identity"', 1)[1].split("</legend>", 1)[0]
     assert 'class="req"' in identity
+
+
+def test_a_refusal_names_the_unanswered_questions_with_links(client, session, make_link, clock):
+    link = make_link(instrument="social")
+    key = open_form(client, link)
+    clock.advance(60)
+    body = full_answers("social", identity="其他群众")
+    del body["q1"], body["q3"]  # shown as questions 5 and 7
+    page = submit(client, link, key, body).get_data(as_text=True)
+    summary = page.split('role="alert">', 1)[1].split("</p>", 1)[0]
+    assert re.sub(r"<[^>]+>", "", summary).startswith("第 5、7 题未答")
+    assert '<a href="#f-q1">5</a>' in summary and '<a href="#f-q3">7</a>' in summary
+    assert 'class="card q bad" id="f-q1"' in page and 'class="card q bad" id="f-q3"' in page
+    assert ".bad{border:3px solid #b42318" in page  # a clear mark, not a faint outline
+    assert page.index("题未答") < page.index('id="f-identity"')  # at the top
+
+
+def test_a_draft_whose_planned_start_has_passed_names_no_past_date(
+    client, make_assessment, make_link
+):
+    past = datetime.now(UTC) - timedelta(days=3)
+    link = make_link(assessment=make_assessment(state="draft", opens_at=past))
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert "调查尚未开始" in page and "将于" not in page
+
+
+def test_a_future_start_is_named(client, make_assessment, make_link):
+    start = datetime(2031, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai
+    link = make_link(
+        assessment=make_assessment(opens_at=start, closes_at=start + timedelta(days=9))
+    )
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert "将于 2031-03-02 09:00 开始" in page
+
+
+def test_a_collection_closed_early_shows_when_it_closed(
+    client, session, make_assessment, make_link
+):
+    planned_end = datetime.now(UTC) + timedelta(days=10)
+    assessment = make_assessment(closes_at=planned_end)
+    assessment.close(datetime(2026, 5, 6, 7, 30, tzinfo=UTC))
+    session.commit()
+    link = make_link(assessment=assessment)
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert "调查已结束" in page and "2026-05-06 15:30 截止" in page
+    assert planned_end.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d") not in page
+
+
+def test_a_window_that_ended_shows_its_end(client, make_assessment, make_link):
+    end = datetime.now(UTC) - timedelta(hours=5)
+    link = make_link(assessment=make_assessment(closes_at=end))
+    page = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert f"{end.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M} 截止" in page
+
+
+def test_returning_after_answering_says_so(app, client, session, make_assessment, make_link, clock):
+    assessment = make_assessment()
+    link = make_link(assessment=assessment, instrument="social")
+    key = open_form(client, link)
+    clock.advance(60)
+    submit(client, link, key, full_answers("social", identity="其他群众"))
+    again = client.get(f"/s/{link.token}").get_data(as_text=True)
+    assert "您已在本设备上填写过本问卷" in again and 'name="key"' not in again
+    assert "请用自己的手机" in again  # what a family sharing the phone should do
+    # The child's questionnaire on the same phone, and another phone, still open.
+    student = make_link(assessment=assessment, instrument="student")
+    assert 'name="key"' in client.get(f"/s/{student.token}").get_data(as_text=True)
+    assert 'name="key"' in app.test_client().get(f"/s/{link.token}").get_data(as_text=True)

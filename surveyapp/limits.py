@@ -1,0 +1,130 @@
+"""Rate limits on the submit POST, in three tiers (SPEC §2.5, §6), with Flask-Limiter.
+
+- **device**: tight. Keyed by the device cookie; a post without one is keyed by its
+  address in this tier (it is refused anyway, see :mod:`surveyapp.security`, and a
+  script that drops cookies gets no more tries than a phone).
+- **link**: a ceiling well above the link's honest peak (a class group of 40–60 parents
+  answering within minutes of the teacher's message); county-level links, which have
+  no school, have their own, far higher ceiling.
+- **address**: only a generous ceiling, since a school's parents may share one NAT
+  address and mobile carriers put many phones behind one.
+
+A signed-in interviewer or paper-entry clerk is limited per account instead of by the
+three tiers (:func:`submitting_account`; the interviewer's 代填 mode is a later issue,
+the hook is here). Only the submit is limited: the form itself costs one read, is
+useless to a script without its cookie, and refusing it would turn an honest parent
+away before they have answered anything.
+
+Storage is Redis when ``REDIS_URL`` is set (shared by every worker), memory otherwise,
+which counts **per worker process**: with four gunicorn workers a limit is effectively
+up to four times its value. Keys are hashed before they reach the storage, so no raw
+address or cookie is kept (SPEC §2.5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g, request
+from flask_limiter import Limiter
+from limits import RateLimitItem, parse_many
+from limits.strategies import RateLimiter
+
+from surveyapp.config import ConfigurationError
+from surveyapp.models import CollectionLink
+
+#: Settings of each tier, with their defaults in :mod:`surveyapp.config`.
+TIER_SETTINGS = {
+    "device": "RENKE_SUBMIT_RATE_LIMIT",
+    "link": "RENKE_LINK_RATE_LIMIT",
+    "county_link": "RENKE_COUNTY_LINK_RATE_LIMIT",
+    "address": "RENKE_ADDRESS_RATE_LIMIT",
+    "account": "RENKE_ACCOUNT_RATE_LIMIT",
+}
+#: Roles whose submissions are limited per account (interviewers record 代填 answers).
+ACCOUNT_LIMITED_ROLES = frozenset({"interviewer"})
+EXTENSION = "renke.limits"
+
+
+@dataclass(frozen=True)
+class SubmitLimits:
+    """The parsed tiers and Flask-Limiter's rate-limiting strategy."""
+
+    strategy: RateLimiter
+    tiers: dict[str, list[RateLimitItem]]
+
+    def retry_after(self, link: CollectionLink, device_id: str | None) -> int | None:
+        """Seconds to wait when a tier is exhausted, else None (and the post is counted)."""
+        checks = [
+            (item, tier, key)
+            for tier, key in _tier_keys(link, device_id)
+            for item in self.tiers[tier]
+        ]
+        for item, tier, key in checks:
+            if not self.strategy.test(item, "submit", tier, key):
+                reset = self.strategy.get_window_stats(item, "submit", tier, key).reset_time
+                return max(1, math.ceil(reset - time.time()))
+        for item, tier, key in checks:
+            self.strategy.hit(item, "submit", tier, key)
+        return None
+
+
+def init_app(app: Flask) -> None:
+    """Read the tiers (refusing a value that cannot be parsed) and set up the storage."""
+    if app.config["RENKE_SUBMIT_RATE_LIMIT"].strip().lower() == "off":
+        app.extensions[EXTENSION] = None
+        return
+    tiers = {tier: _parse(setting, app.config[setting]) for tier, setting in TIER_SETTINGS.items()}
+    limiter = Limiter(
+        key_func=lambda: "",  # every key is chosen per tier in SubmitLimits.retry_after
+        app=app,
+        storage_uri=app.config["REDIS_URL"] or "memory://",
+        strategy="moving-window",
+        key_prefix="renke",
+    )
+    app.extensions[EXTENSION] = SubmitLimits(limiter.limiter, tiers)
+
+
+def submit_limits() -> SubmitLimits | None:
+    """The app's limits; None when ``RENKE_SUBMIT_RATE_LIMIT=off`` (load tests)."""
+    limits: SubmitLimits | None = current_app.extensions[EXTENSION]
+    return limits
+
+
+def submitting_account() -> int | None:
+    """The signed-in interviewer or paper-entry clerk submitting, limited per account."""
+    user = g.get("user")
+    if user is not None and user.role in ACCOUNT_LIMITED_ROLES:
+        return int(user.id)
+    return None
+
+
+def _tier_keys(link: CollectionLink, device_id: str | None) -> list[tuple[str, str]]:
+    account = submitting_account()
+    if account is not None:
+        return [("account", str(account))]
+    address = _pseudonym(request.remote_addr or "")
+    device = _pseudonym(device_id) if device_id else f"address:{address}"
+    link_tier = "link" if link.school_id is not None else "county_link"
+    return [("device", device), (link_tier, str(link.id)), ("address", address)]
+
+
+def _pseudonym(value: str) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def _parse(setting: str, value: str) -> list[RateLimitItem]:
+    try:
+        items = parse_many(value)
+    except ValueError as error:
+        raise ConfigurationError(
+            f"{setting} 无法识别：“{value}”（应如 10/minute;40/day，或设 RENKE_SUBMIT_RATE_LIMIT=off 关闭）"
+        ) from error
+    if not items:
+        raise ConfigurationError(f"{setting} 为空")
+    return list(items)
