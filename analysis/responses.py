@@ -55,11 +55,27 @@ ALIASES: Final[dict[str, str]] = {
         "有效": "valid",
         "无效原因": "invalid_reason",
         "权重": "weight",
+        "链接": "link",
+        "设备": "device",
+        "逾期": "late",
     }.items()
 }
 
 #: Text columns encoded only when asked for (see :class:`Responses`).
-LAZY_COLUMNS: Final = ("school", "area", "grade", "instrument", "mode", "invalid_reason")
+LAZY_COLUMNS: Final = (
+    "school",
+    "area",
+    "grade",
+    "instrument",
+    "mode",
+    "invalid_reason",
+    # kept as text for the integrity signals (analysis.integrity), not parsed here
+    "response_id",
+    "link",
+    "device",
+    "submitted_at",
+    "late",
+)
 
 TRUE_WORDS: Final = frozenset({"1", "是", "true"})
 FALSE_WORDS: Final = frozenset({"0", "否", "false"})
@@ -124,7 +140,8 @@ class Responses:
         The text of the columns in :data:`LAZY_COLUMNS`, encoded on first use as the
         properties ``school``, ``area``, ``grade``, ``instrument``, ``mode`` and
         ``invalid_reason`` (:class:`Coded`, all blank when the column is absent).
-        ``response_id`` and ``submitted_at`` are not kept: the analysis needs neither.
+        ``response_id``, ``link``, ``device``, ``submitted_at`` and ``late`` are kept
+        as text for :mod:`analysis.integrity`.
     """
 
     source: str
