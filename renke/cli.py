@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "assessments": "surveyapp.cli:assessments",
     "links": "surveyapp.cli:links",
     "export": "surveyapp.cli:export",
+    "integrity": "surveyapp.cli:integrity",
 }
 
 

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from surveyapp.assessments.views import blueprint as assessments
     from surveyapp.collect.views import blueprint as collect
     from surveyapp.imports.views import blueprint as imports
+    from surveyapp.integrity import init_app as init_integrity
     from surveyapp.verdicts.views import blueprint as verdicts
 
     init_accounts(app)
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(assessments)
     app.register_blueprint(imports)
     app.register_blueprint(verdicts)
+    init_integrity(app)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.trim_blocks = True
