@@ -30,7 +30,7 @@ Straight-lining alone is never a flag (SPEC §2.5).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -43,6 +43,7 @@ from analysis.approval import ApprovalReport, GroupSums, estimate_from_sums
 from analysis.responses import Responses, score
 from analysis.schemes import Scheme
 from analysis.tables import InputRefused
+from analysis.vocabulary import GROUPS
 
 #: Rule code -> its name in Chinese, in the order reports list them.
 RULES: Final[dict[str, str]] = {
@@ -153,7 +154,9 @@ def table_from_responses(
     ``pattern`` joins the answers in item order; ``score_sum`` and ``score_count`` are
     a_i and b_i of SPEC §4 under ``scheme``.
     """
-    text = responses.text if responses.text is not None else pd.DataFrame(index=range(len(responses)))
+    text = (
+        responses.text if responses.text is not None else pd.DataFrame(index=range(len(responses)))
+    )
 
     def column(key: str) -> pd.Series:
         if key in text.columns:
@@ -161,7 +164,7 @@ def table_from_responses(
         return pd.Series([""] * len(responses), dtype=object)
 
     a, b = score(responses, scheme)
-    groups = np.array([""] + list(_group_names()), dtype=object)[responses.group + 1]
+    groups = np.array([""] + list(GROUPS), dtype=object)[responses.group + 1]
     return pd.DataFrame(
         {
             "response_id": column("response_id"),
@@ -180,12 +183,6 @@ def table_from_responses(
             "score_count": b,
         }
     )
-
-
-def _group_names() -> tuple[str, ...]:
-    from analysis.vocabulary import GROUPS
-
-    return GROUPS
 
 
 def parse_times(values: pd.Series, timezone: str) -> pd.Series:
@@ -260,13 +257,13 @@ def _minutes(window: float) -> str:
 Findings = dict[int, list[Flag]]  # row position in the table -> its flags
 
 
-def _add(findings: Findings, positions: Sequence[int] | IntArray, flag: Flag) -> None:
-    for position in np.asarray(positions).tolist():
+def _add(findings: Findings, positions: pd.Index, flag: Flag) -> None:
+    for position in positions.tolist():
         findings.setdefault(int(position), []).append(flag)
 
 
 def _rule_burst(frame: pd.DataFrame, findings: Findings) -> None:
-    for link, rows in frame[frame["link"] != ""].groupby("link", sort=True):
+    for _, rows in frame[frame["link"] != ""].groupby("link", sort=True):
         seconds = rows["t"].to_numpy()
         rate = median_hourly(seconds) / 3600.0
         threshold = poisson_threshold(rate * BURST_WINDOW_S, BURST_FLOOR)
@@ -323,12 +320,12 @@ def _rule_pattern(frame: pd.DataFrame, findings: Findings) -> None:
     answered = frame[frame["pattern"].str.replace("|", "", regex=False) != ""]
     if answered.empty:
         return
-    shares = answered["pattern"].value_counts(normalize=True)
-    for link, rows in answered[answered["link"] != ""].groupby("link", sort=True):
+    shares = {str(k): float(v) for k, v in answered["pattern"].value_counts(normalize=True).items()}
+    for _, rows in answered[answered["link"] != ""].groupby("link", sort=True):
         for pattern, count in rows["pattern"].value_counts().items():
             if count < PATTERN_FLOOR:
                 break
-            share = float(shares[pattern])
+            share = shares[str(pattern)]
             marked = (rows["pattern"] == pattern).to_numpy()
             flagged, k, n = _binomial_clusters(rows, marked, share, PATTERN_WINDOW_S, PATTERN_FLOOR)
             if flagged.any():
@@ -345,7 +342,7 @@ def _rule_min_duration(frame: pd.DataFrame, findings: Findings, minimum: float) 
         return
     near = timed["duration_s"] < minimum * FAST_MARGIN
     share = float(near.mean())
-    for link, rows in timed[timed["link"] != ""].groupby("link", sort=True):
+    for _, rows in timed[timed["link"] != ""].groupby("link", sort=True):
         marked = (rows["duration_s"] < minimum * FAST_MARGIN).to_numpy()
         if marked.sum() < FAST_FLOOR:
             continue
@@ -475,19 +472,28 @@ def _incidents(
     chosen["incident"] = np.cumsum(new.to_numpy())
     flagged: dict[int, FlaggedResponse] = {}
     incidents: list[Incident] = []
-    for number, rows in chosen.groupby("incident", sort=True):
+    numbers = chosen["incident"].to_numpy()
+    positions = chosen.index.to_numpy()
+    for number in np.unique(numbers).tolist():
+        rows = chosen[numbers == number]
         rules: dict[str, None] = {}
-        for position, row in rows.iterrows():
-            flags = tuple(findings[int(position)])  # type: ignore[call-overload]
+        for position, row in zip(
+            positions[numbers == number].tolist(), rows.itertuples(), strict=True
+        ):
+            flags = tuple(findings[position])
             rules.update(dict.fromkeys(flag.rule for flag in flags))
-            stamp = None if pd.isna(row["submitted_at"]) else row["submitted_at"]
-            flagged[int(position)] = FlaggedResponse(  # type: ignore[call-overload]
-                str(row["response_id"]), str(row["link"]), stamp, flags, int(number)
+            stamp = None if pd.isna(row.submitted_at) else row.submitted_at
+            flagged[position] = FlaggedResponse(
+                str(row.response_id),
+                str(row.link),
+                stamp,
+                flags,
+                number,
             )
         times = rows["submitted_at"].dropna()
         incidents.append(
             Incident(
-                number=int(number),  # type: ignore[call-overload]
+                number=number,
                 link=str(rows["link"].iloc[0]),
                 start=times.min() if len(times) else None,
                 end=times.max() if len(times) else None,
@@ -522,7 +528,9 @@ def group_sums_of(table: pd.DataFrame) -> list[GroupSums]:
     kept = table[table["valid"].astype(bool) & (table["score_count"] > 0)]
     sums: list[GroupSums] = []
     for group, rows in kept.groupby("group", sort=True):
-        w, a, b = (rows[key].to_numpy(dtype=float) for key in ("weight", "score_sum", "score_count"))
+        w, a, b = (
+            rows[key].to_numpy(dtype=float) for key in ("weight", "score_sum", "score_count")
+        )
         sums.append(
             GroupSums(
                 group=str(group),
@@ -565,7 +573,10 @@ def approval_with_and_without(
         planned = None
         if plan_shares:
             planned = estimate_from_sums(
-                sums, overall="policy", weights=dict(plan_shares), **options  # type: ignore[arg-type]
+                sums,
+                overall="policy",
+                weights=dict(plan_shares),
+                **options,  # type: ignore[arg-type]
             )
         return ApprovalView(pooled, planned)
 

@@ -114,13 +114,23 @@ def organic(rng: np.random.Generator) -> County:
         for delay in np.sort(delays):
             at = message + pd.Timedelta(seconds=float(delay + _duration(rng)))
             row = _row(
-                county, rng, link=f"P{school:02d}", school=f"S{school:02d}", group="家长",
-                at=at, kind="organic",
+                county,
+                rng,
+                link=f"P{school:02d}",
+                school=f"S{school:02d}",
+                group="家长",
+                at=at,
+                kind="organic",
             )
             if rng.random() < 0.15:  # the child answers 学生卷 on the same phone, later
                 _row(
-                    county, rng, link=f"T{school:02d}", school=f"S{school:02d}", group="学生",
-                    at=at + pd.Timedelta(minutes=float(rng.uniform(5, 600))), kind="organic",
+                    county,
+                    rng,
+                    link=f"T{school:02d}",
+                    school=f"S{school:02d}",
+                    group="学生",
+                    at=at + pd.Timedelta(minutes=float(rng.uniform(5, 600))),
+                    kind="organic",
                     device=str(row["device"]),
                 )
     # Background: school and county links at the daily rhythm.
@@ -139,8 +149,13 @@ def organic(rng: np.random.Generator) -> County:
                         continue
                     parents[school] += 1
                     _row(
-                        county, rng, link=f"P{school:02d}", school=f"S{school:02d}",
-                        group="家长", at=at, kind="organic",
+                        county,
+                        rng,
+                        link=f"P{school:02d}",
+                        school=f"S{school:02d}",
+                        group="家长",
+                        at=at,
+                        kind="organic",
                     )
     return county
 
@@ -167,7 +182,11 @@ def inject(county: County, rng: np.random.Generator, kind: str) -> None:
     elif kind == "new_devices":  # a script rotating over 6–12 links, a post every 1–3 s
         links = rng.choice(schools, size=int(rng.integers(6, 13)), replace=False)
         options = [
-            {"at": at, "link": f"P{links[k % len(links)]:02d}", "school": f"S{links[k % len(links)]:02d}"}
+            {
+                "at": at,
+                "link": f"P{links[k % len(links)]:02d}",
+                "school": f"S{links[k % len(links)]:02d}",
+            }
             for k, at in enumerate(_script_times(rng, start, n, (1, 3)))
         ]
     elif kind == "pattern":  # one answer sheet copied at human pace over 30–90 minutes
@@ -193,8 +212,14 @@ def inject(county: County, rng: np.random.Generator, kind: str) -> None:
         chosen_link = str(option.pop("link", link))
         chosen_school = str(option.pop("school", code))
         _row(
-            county, rng, link=chosen_link, school=chosen_school, group="家长", at=at,
-            kind=kind, **option,
+            county,
+            rng,
+            link=chosen_link,
+            school=chosen_school,
+            group="家长",
+            at=at,
+            kind=kind,
+            **option,
         )
 
 

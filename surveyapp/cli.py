@@ -264,7 +264,9 @@ def integrity(assessment_id: int, output: str) -> None:
         assessment = session.get(Assessment, assessment_id)
         if assessment is None:
             raise click.ClickException(f"找不到评估 {assessment_id}")
-        run = compute_integrity(session, assessment, None, db.utcnow(), app.config["RENKE_TIMEZONE"])
+        run = compute_integrity(
+            session, assessment, None, db.utcnow(), app.config["RENKE_TIMEZONE"]
+        )
         session.commit()
         body = run_json(session, run)
     if output == "json":
@@ -281,7 +283,9 @@ def render_integrity(body: dict[str, object]) -> str:
     incidents = body["incidents"]
     flagged = body["flagged"]
     assert isinstance(incidents, list) and isinstance(flagged, list)
-    lines = [f"检查有效答卷 {body['checked']} 份，标记 {len(flagged)} 份，{len(incidents)} 起事件（未自动认定无效）"]
+    lines = [
+        f"检查有效答卷 {body['checked']} 份，标记 {len(flagged)} 份，{len(incidents)} 起事件（未自动认定无效）"
+    ]
     for incident in incidents:
         rules = "、".join(RULES[rule] for rule in incident["rules"])
         lines.append(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from analysis.approval import ApprovalReport, GroupSums, estimate_from_sums
 from analysis.integrity import (
     COLUMNS,
-    IntegrityResult,
+    Incident,
     approval_json,
     approval_with_and_without,
     find_signals,
@@ -64,7 +64,7 @@ def integrity_table(session: Session, assessment: Assessment) -> pd.DataFrame:
 
     Row for row what :func:`analysis.integrity.table_from_responses` reads from the
     export: the export's ``response_id``, ``link`` and ``device`` pseudonym, answers
-    joined in the export's item order, a_i and b_i as stored at submission.
+    joined in the export's item order, times to the second, a_i and b_i as stored.
     """
     items = [item_id for item_id, _ in item_columns(session, assessment.id)]
     device = DevicePseudonyms()
@@ -89,7 +89,8 @@ def integrity_table(session: Session, assessment: Assessment) -> pd.DataFrame:
         for response in responses_in_order(session, assessment.id)
     ]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
-    table["submitted_at"] = pd.to_datetime(table["submitted_at"], utc=True)
+    # to the second, as the export writes times, so both routes see the same table
+    table["submitted_at"] = pd.to_datetime(table["submitted_at"], utc=True).dt.floor("s")
     table["duration_s"] = table["duration_s"].astype(float)
     return table
 
@@ -161,7 +162,7 @@ def compute_integrity(
     return run
 
 
-def incident_json(incident: Any) -> dict[str, Any]:
+def incident_json(incident: Incident) -> dict[str, Any]:
     def stamp(value: pd.Timestamp | None) -> str | None:
         return None if value is None else value.isoformat()
 
@@ -388,12 +389,16 @@ def integrity_summary(session: Session, assessment: Assessment) -> IntegritySumm
     run = latest_run(session, assessment)
     in_force = reviews_in_force(session, assessment)
     flagged_ids = (
-        set(session.scalars(select(IntegrityFlag.response_id).where(IntegrityFlag.run_id == run.id)))
+        set(
+            session.scalars(select(IntegrityFlag.response_id).where(IntegrityFlag.run_id == run.id))
+        )
         if run is not None
         else set()
     )
     confirmed = [r for r in in_force.values() if r.decision == "confirmed"]
-    by_whom = Counter(r.reviewed_by.username if r.reviewed_by else "（已删除的账号）" for r in confirmed)
+    by_whom = Counter(
+        r.reviewed_by.username if r.reviewed_by else "（已删除的账号）" for r in confirmed
+    )
     invalidated = _responses_by_id(session, [r.response_id for r in confirmed])
     min_cell = standard_for(assessment.standard).sampling.min_cell
     answers = Counter(label for r in invalidated for label in r.answers.values() if label)
@@ -492,7 +497,9 @@ class IncidentView:
         return sum(1 for row in self.rows if row.review is None)
 
 
-def incident_views(session: Session, assessment: Assessment, run: IntegrityRun) -> list[IncidentView]:
+def incident_views(
+    session: Session, assessment: Assessment, run: IntegrityRun
+) -> list[IncidentView]:
     in_force = reviews_in_force(session, assessment)
     labels = {
         str(link.id): link.label or f"链接 {link.id}"

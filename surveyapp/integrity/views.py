@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from surveyapp import db
@@ -54,7 +64,9 @@ def compute(assessment_id: int) -> ResponseReturnValue:
         db.session(), assessment, g.user, db.utcnow(), current_app.config["RENKE_TIMEZONE"]
     )
     db.session().commit()
-    flash(f"已计算：检查 {run.checked} 份有效答卷，标记 {run.flagged} 份，{len(run.incidents)} 起事件。")
+    flash(
+        f"已计算：检查 {run.checked} 份有效答卷，标记 {run.flagged} 份，{len(run.incidents)} 起事件。"
+    )
     return redirect(url_for("integrity.index", assessment_id=assessment.id))
 
 

@@ -246,7 +246,9 @@ def test_the_approval_with_and_without_the_flagged(honest):
     assert result.flagged_ids == honest.ids(start)
     pair = approval_with_and_without(frame, result.flagged_ids, plan_shares={"家长": 1.0})
     assert pair.all.pooled is not None and pair.unflagged.pooled is not None
-    honest_share = frame.loc[: start - 1, "score_sum"].sum() / frame.loc[: start - 1, "score_count"].sum()
+    honest_share = (
+        frame.loc[: start - 1, "score_sum"].sum() / frame.loc[: start - 1, "score_count"].sum()
+    )
     assert pair.unflagged.pooled.overall.approval == pytest.approx(honest_share, rel=1e-12)
     assert pair.all.pooled.overall.approval < pair.unflagged.pooled.overall.approval
     assert pair.unflagged.pooled.overall.n == start
@@ -255,9 +257,12 @@ def test_the_approval_with_and_without_the_flagged(honest):
     body = approval_json(pair.unflagged)
     assert set(body) == {"pooled", "planned", "groups"}
     assert body["groups"]["家长"]["n"] == start
-    assert approval_json(approval_with_and_without(frame, frozenset(), plan_shares=None).all)[
-        "planned"
-    ] is None
+    assert (
+        approval_json(approval_with_and_without(frame, frozenset(), plan_shares=None).all)[
+            "planned"
+        ]
+        is None
+    )
 
 
 CSV_HEADER = "response_id,group,school,mode,link,device,submitted_at,duration_s,valid,q1,q2,q3\n"
