@@ -272,13 +272,21 @@ def integrity(assessment_id: int, output: str) -> None:
     if output == "json":
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
-    click.echo(render_integrity(body))
+    click.echo(render_integrity(body, app.config["RENKE_TIMEZONE"]))
 
 
-def render_integrity(body: dict[str, object]) -> str:
-    """The table output of `renke integrity`, in Chinese."""
+def render_integrity(body: dict[str, object], timezone: str) -> str:
+    """The table output of `renke integrity`, in Chinese, times in ``timezone``."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
     from analysis.approval import format_percent
     from analysis.integrity import RULES
+
+    def local(text: str | None) -> str:
+        if text is None:
+            return "—"
+        return datetime.fromisoformat(text).astimezone(ZoneInfo(timezone)).strftime("%m-%d %H:%M")
 
     incidents = body["incidents"]
     flagged = body["flagged"]
@@ -290,7 +298,7 @@ def render_integrity(body: dict[str, object]) -> str:
         rules = "、".join(RULES[rule] for rule in incident["rules"])
         lines.append(
             f"  事件 {incident['incident']:>3}  链接 {incident['link'] or '-'}  "
-            f"{incident['start'] or ''} – {incident['end'] or ''}  {incident['count']} 份  {rules}"
+            f"{local(incident['start'])} – {local(incident['end'])}  {incident['count']} 份  {rules}"
         )
     for note in body["notes"]:  # type: ignore[attr-defined]
         lines.append(f"  注：{note}")
