@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from analysis.approval import ApprovalReport, GroupSums, estimate_from_sums
 from analysis.integrity import (
@@ -213,6 +213,7 @@ def flags_of(session: Session, run: IntegrityRun) -> list[IntegrityFlag]:
             select(IntegrityFlag)
             .where(IntegrityFlag.run_id == run.id)
             .order_by(IntegrityFlag.incident, IntegrityFlag.id)
+            .options(selectinload(IntegrityFlag.response))
         )
     )
 

@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from surveyapp import db
 from surveyapp.accounts.views import login_required
+from surveyapp.approval import standard_for
 from surveyapp.assessments.views import load_assessment
 from surveyapp.integrity import services
 from surveyapp.models import Assessment
@@ -32,6 +33,17 @@ def may_review() -> bool:
     return g.user is not None and g.user.role in REVIEWER_ROLES
 
 
+def load_for_responses(assessment_id: int) -> Assessment:
+    """The assessment, if the user may see its individual responses (SPEC §1, §2.5).
+
+    From 州市复核 on, the county role can neither see nor change individual responses.
+    """
+    assessment = load_assessment(assessment_id)
+    if g.user.role == "evaluator" and assessment.stage != "county":
+        abort(403)
+    return assessment
+
+
 def summary_for(assessment: Assessment) -> services.IntegritySummary:
     return services.integrity_summary(db.session(), assessment)
 
@@ -39,7 +51,7 @@ def summary_for(assessment: Assessment) -> services.IntegritySummary:
 @blueprint.get("/a/<int:assessment_id>/integrity")
 @login_required
 def index(assessment_id: int) -> str:
-    assessment = load_assessment(assessment_id)
+    assessment = load_for_responses(assessment_id)
     session = db.session()
     run = services.latest_run(session, assessment)
     incidents = services.incident_views(session, assessment, run) if run else []
@@ -51,13 +63,14 @@ def index(assessment_id: int) -> str:
         unreviewed=services.unreviewed_flags(session, assessment),
         may_review=may_review(),
         actions=ACTIONS,
+        min_cell=standard_for(assessment.standard).sampling.min_cell,
     )
 
 
 @blueprint.post("/a/<int:assessment_id>/integrity/compute")
 @login_required
 def compute(assessment_id: int) -> ResponseReturnValue:
-    assessment = load_assessment(assessment_id)
+    assessment = load_for_responses(assessment_id)
     if not may_review():
         abort(403)
     run = services.compute_integrity(
@@ -73,7 +86,7 @@ def compute(assessment_id: int) -> ResponseReturnValue:
 @blueprint.post("/a/<int:assessment_id>/integrity/review")
 @login_required
 def review(assessment_id: int) -> ResponseReturnValue:
-    assessment = load_assessment(assessment_id)
+    assessment = load_for_responses(assessment_id)
     action = request.form.get("action", "")
     if not may_review():
         abort(403)

@@ -282,3 +282,18 @@ def test_integrity_access_matrix(
     assert response.status_code == expected, (method, url, who)
     if expected == 302 and who == "anonymous":
         assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("method", "page"), INTEGRITY_PAGES)
+def test_from_prefecture_review_on_the_county_role_sees_no_responses(
+    client, login, make_user, make_county, make_assessment, method, page
+):
+    home = make_county(name="本县")
+    assessment = make_assessment(county=home, stage="prefecture")
+    login(make_user("own", role="evaluator", county=home))
+    url = page.format(id=assessment.id)
+    if method == "get":
+        response = client.get(url)
+    else:
+        response = client.post(url, data={"csrf_token": _token(client), "action": "dismiss"})
+    assert response.status_code == 403
