@@ -321,10 +321,13 @@ def _rule_pattern(frame: pd.DataFrame, findings: Findings) -> None:
     if answered.empty:
         return
     shares = {str(k): float(v) for k, v in answered["pattern"].value_counts(normalize=True).items()}
-    for _, rows in answered[answered["link"] != ""].groupby("link", sort=True):
-        for pattern, count in rows["pattern"].value_counts().items():
-            if count < PATTERN_FLOOR:
-                break
+    linked = answered[answered["link"] != ""]
+    sizes = linked.groupby(["link", "pattern"], sort=True).size()
+    patterns_of: dict[str, list[str]] = {}  # a link's patterns seen at least the floor
+    for link, pattern in sizes[sizes >= PATTERN_FLOOR].index.tolist():
+        patterns_of.setdefault(str(link), []).append(str(pattern))
+    for link, rows in linked[linked["link"].isin(list(patterns_of))].groupby("link", sort=True):
+        for pattern in patterns_of[str(link)]:
             share = shares[str(pattern)]
             marked = (rows["pattern"] == pattern).to_numpy()
             flagged, k, n = _binomial_clusters(rows, marked, share, PATTERN_WINDOW_S, PATTERN_FLOOR)
@@ -470,34 +473,29 @@ def _incidents(
     gap = chosen.groupby("link")["t"].diff()
     new = chosen["link"].ne(chosen["link"].shift()) | (gap > INCIDENT_GAP_S)
     chosen["incident"] = np.cumsum(new.to_numpy())
+    numbers = chosen["incident"].to_numpy()
+    positions = chosen.index.to_numpy().tolist()
+    ids = chosen["response_id"].astype(str).tolist()
+    links = chosen["link"].astype(str).tolist()
+    stamps = [None if pd.isna(t) else t for t in chosen["submitted_at"].tolist()]
     flagged: dict[int, FlaggedResponse] = {}
     incidents: list[Incident] = []
-    numbers = chosen["incident"].to_numpy()
-    positions = chosen.index.to_numpy()
-    for number in np.unique(numbers).tolist():
-        rows = chosen[numbers == number]
+    # rows are sorted by link and time, so an incident's rows are contiguous
+    for block in np.split(np.arange(len(positions)), np.flatnonzero(np.diff(numbers)) + 1):
+        number = int(numbers[block[0]])
         rules: dict[str, None] = {}
-        for position, row in zip(
-            positions[numbers == number].tolist(), rows.itertuples(), strict=True
-        ):
-            flags = tuple(findings[position])
+        for k in block.tolist():
+            flags = tuple(findings[positions[k]])
             rules.update(dict.fromkeys(flag.rule for flag in flags))
-            stamp = None if pd.isna(row.submitted_at) else row.submitted_at
-            flagged[position] = FlaggedResponse(
-                str(row.response_id),
-                str(row.link),
-                stamp,
-                flags,
-                number,
-            )
-        times = rows["submitted_at"].dropna()
+            flagged[positions[k]] = FlaggedResponse(ids[k], links[k], stamps[k], flags, number)
+        times = [stamps[k] for k in block.tolist() if stamps[k] is not None]
         incidents.append(
             Incident(
                 number=number,
-                link=str(rows["link"].iloc[0]),
-                start=times.min() if len(times) else None,
-                end=times.max() if len(times) else None,
-                count=len(rows),
+                link=links[block[0]],
+                start=min(times) if times else None,
+                end=max(times) if times else None,
+                count=len(block),
                 rules=tuple(rule for rule in RULES if rule in rules),
             )
         )
