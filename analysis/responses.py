@@ -55,6 +55,9 @@ ALIASES: Final[dict[str, str]] = {
         "有效": "valid",
         "无效原因": "invalid_reason",
         "权重": "weight",
+        "链接": "link",
+        "设备": "device",
+        "逾期": "late",
     }.items()
 }
 
@@ -67,6 +70,12 @@ LAZY_COLUMNS: Final = (
     "instrument",
     "mode",
     "invalid_reason",
+    # kept as text for the integrity signals (analysis.integrity), not parsed here
+    "response_id",
+    "link",
+    "device",
+    "submitted_at",
+    "late",
 )
 
 TRUE_WORDS: Final = frozenset({"1", "是", "true"})
@@ -132,7 +141,8 @@ class Responses:
         The text of the columns in :data:`LAZY_COLUMNS`, encoded on first use as the
         properties ``school``, ``area``, ``residence``, ``grade``, ``instrument``, ``mode`` and
         ``invalid_reason`` (:class:`Coded`, all blank when the column is absent).
-        ``response_id`` and ``submitted_at`` are not kept: the analysis needs neither.
+        ``response_id``, ``link``, ``device``, ``submitted_at`` and ``late`` are kept
+        as text for :mod:`analysis.integrity`.
     """
 
     source: str

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "export": "surveyapp.cli:export",
     "plan": "surveyapp.province.cli:plan_group",
     "province": "surveyapp.province.cli:province_command",
+    "integrity": "surveyapp.cli:integrity",
 }
 
 

@@ -288,3 +288,66 @@ def export(assessment_id: int, output: str, target: str | None) -> None:
             book.save(destination)
         if destination != "-":
             click.echo(f"已导出到 {destination}", err=True)
+
+
+@click.command()
+@click.argument("assessment_id", type=int)
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table")
+def integrity(assessment_id: int, output: str) -> None:
+    """Compute and store an assessment's integrity signals (SPEC §2.5, §5); nothing is invalidated."""
+    from surveyapp.integrity.services import compute_integrity, run_json
+    from surveyapp.models import Assessment
+
+    app = _app()
+    with app.app_context():
+        session = db.session()
+        assessment = session.get(Assessment, assessment_id)
+        if assessment is None:
+            raise click.ClickException(f"找不到评估 {assessment_id}")
+        run = compute_integrity(
+            session, assessment, None, db.utcnow(), app.config["RENKE_TIMEZONE"]
+        )
+        session.commit()
+        body = run_json(session, run)
+    if output == "json":
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        return
+    click.echo(render_integrity(body, app.config["RENKE_TIMEZONE"]))
+
+
+def render_integrity(body: dict[str, object], timezone: str) -> str:
+    """The table output of `renke integrity`, in Chinese, times in ``timezone``."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from analysis.approval import format_percent
+    from analysis.integrity import RULES
+
+    def local(text: str | None) -> str:
+        if text is None:
+            return "—"
+        return datetime.fromisoformat(text).astimezone(ZoneInfo(timezone)).strftime("%m-%d %H:%M")
+
+    incidents = body["incidents"]
+    flagged = body["flagged"]
+    assert isinstance(incidents, list) and isinstance(flagged, list)
+    lines = [
+        f"检查有效答卷 {body['checked']} 份，标记 {len(flagged)} 份，{len(incidents)} 起事件（未自动认定无效）"
+    ]
+    for incident in incidents:
+        rules = "、".join(RULES[rule] for rule in incident["rules"])
+        lines.append(
+            f"  事件 {incident['incident']:>3}  链接 {incident['link'] or '-'}  "
+            f"{local(incident['start'])} – {local(incident['end'])}  {incident['count']} 份  {rules}"
+        )
+    for note in body["notes"]:  # type: ignore[attr-defined]
+        lines.append(f"  注：{note}")
+    for key, title in (("approval_all", "全部有效答卷"), ("approval_unflagged", "去除标记答卷")):
+        view = body[key]
+        assert isinstance(view, dict)
+        pooled, planned = view["pooled"], view["planned"]
+        lines.append(
+            f"社会认可度（{title}）：合并 {format_percent(pooled['approval'] if pooled else None)}"
+            f"，按计划比例 {format_percent(planned['approval'] if planned else None)}"
+        )
+    return "\n".join(lines)

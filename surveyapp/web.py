@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     from surveyapp.assessments.views import blueprint as assessments
     from surveyapp.collect.views import blueprint as collect
     from surveyapp.imports.views import blueprint as imports
+    from surveyapp.integrity import init_app as init_integrity
     from surveyapp.province.views import blueprint as province
     from surveyapp.verdicts.views import blueprint as verdicts
 
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(imports)
     app.register_blueprint(verdicts)
     app.register_blueprint(province)
+    init_integrity(app)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["percent"] = format_percent

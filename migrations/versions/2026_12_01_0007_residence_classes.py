@@ -1,7 +1,7 @@
 """Residence in the statistics office's classes: county kind, residence as asked, 城镇 split.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01
 
 The kind of an existing county is derived from its name as analysis.residence does
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -25,6 +25,8 @@ EXPORT_COLUMNS = [
     "grade",
     "instrument",
     "mode",
+    "link",
+    "device",
     "submitted_at",
     "duration_s",
     "valid",
@@ -104,6 +106,41 @@ def item_columns(session: Session, assessment_id: int) -> list[tuple[str, str]]:
     return columns
 
 
+class DevicePseudonyms:
+    """``D0001``, ``D0002`` … per device hash, numbered by first appearance (SPEC §3).
+
+    Per assessment and per export, so the pseudonym says "the same phone as that row"
+    within the file and nothing else: never the cookie, never its hash.
+    """
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, str] = {}
+
+    def __call__(self, device_hash: str | None) -> str:
+        if not device_hash:
+            return ""
+        if device_hash not in self._numbers:
+            self._numbers[device_hash] = f"D{len(self._numbers) + 1:04d}"
+        return self._numbers[device_hash]
+
+
+def link_name(link_id: int | None) -> str:
+    """The ``link`` column of the export: the link's id ("" for paper entries)."""
+    return "" if link_id is None else str(link_id)
+
+
+def responses_in_order(session: Session, assessment_id: int) -> Iterator[Response]:
+    """An assessment's responses in the export's order (submission time, then id)."""
+    return iter(
+        session.scalars(
+            select(Response)
+            .where(Response.assessment_id == assessment_id)
+            .order_by(Response.submitted_at, Response.id)
+            .execution_options(yield_per=2000)
+        )
+    )
+
+
 def export_rows(session: Session, assessment_id: int, timezone: str) -> Iterator[list[Any]]:
     """The SPEC §3 responses table: a header row, then one row per response."""
     from zoneinfo import ZoneInfo
@@ -111,13 +148,8 @@ def export_rows(session: Session, assessment_id: int, timezone: str) -> Iterator
     zone = ZoneInfo(timezone)
     items = item_columns(session, assessment_id)
     yield EXPORT_COLUMNS + [header for _, header in items]
-    responses = session.scalars(
-        select(Response)
-        .where(Response.assessment_id == assessment_id)
-        .order_by(Response.submitted_at, Response.id)
-        .execution_options(yield_per=2000)
-    )
-    for response in responses:
+    device = DevicePseudonyms()
+    for response in responses_in_order(session, assessment_id):
         yield [
             response.public_id,
             response.respondent_group,
@@ -127,6 +159,8 @@ def export_rows(session: Session, assessment_id: int, timezone: str) -> Iterator
             "" if response.grade is None else response.grade,
             INSTRUMENTS[response.instrument],
             response.mode,
+            link_name(response.link_id),
+            device(response.device_hash),
             response.submitted_at.astimezone(zone).isoformat(timespec="seconds"),
             "" if response.duration_s is None else response.duration_s,
             1 if response.valid else 0,

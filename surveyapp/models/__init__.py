@@ -4,6 +4,9 @@ from surveyapp.models.account import User
 from surveyapp.models.assessment import Assessment, InvalidTransition
 from surveyapp.models.county import County, School
 from surveyapp.models.datafile import DataFile
+from surveyapp.models.flag_review import FlagReview
+from surveyapp.models.integrity_flag import IntegrityFlag
+from surveyapp.models.integrity_run import IntegrityRun
 from surveyapp.models.link import CollectionLink
 from surveyapp.models.questionnaire import Questionnaire
 from surveyapp.models.response import Response
@@ -14,6 +17,9 @@ __all__ = [
     "CollectionLink",
     "County",
     "DataFile",
+    "FlagReview",
+    "IntegrityFlag",
+    "IntegrityRun",
     "InvalidTransition",
     "Questionnaire",
     "Response",

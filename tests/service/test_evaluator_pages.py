@@ -60,7 +60,7 @@ def test_export_is_the_responses_table(app, client, login, make_user, make_asses
     q18 = next(h for h in header if h.startswith("q18 "))
     assert row[q18] == "一般"
     assert row[next(h for h in header if h.startswith("q1 "))] == ""  # other instrument: blank
-    assert header[:13] == [
+    assert header[:15] == [
         "response_id",
         "group",
         "school",
@@ -69,12 +69,16 @@ def test_export_is_the_responses_table(app, client, login, make_user, make_asses
         "grade",
         "instrument",
         "mode",
+        "link",
+        "device",
         "submitted_at",
         "duration_s",
         "valid",
         "invalid_reason",
         "weight",
     ]
+    assert row["link"] == str(link.id)
+    assert row["device"] == "D0001"  # a pseudonym, never the cookie or its hash
 
 
 def test_healthz(client):
