@@ -8,6 +8,7 @@ much; the county file may not override them. The other items come from the count
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from analysis.county import GOVERNMENT, CountyFile
 from analysis.items import (
@@ -20,6 +21,7 @@ from analysis.items import (
     assess_county_item,
     item_reasons,
 )
+from analysis.resources import display_figure
 from analysis.schools import School, UnitSet
 from analysis.standards import ItemSpec, Section, Standard, format_number
 
@@ -61,8 +63,9 @@ def room_failures(schools: tuple[School, ...], standard: Standard) -> list[Failu
                         f"{kind}_min_area",
                         area,
                         minimum,
-                        f"{school.name}{label}专用教室最小面积 {format_number(area)}㎡，"
-                        f"小于 {format_number(minimum)}㎡（差 {format_number(minimum - area)}㎡）",
+                        f"{school.name}{label}专用教室最小面积 "
+                        f"{display_figure(area, minimum, trim=True)}㎡，小于 "
+                        f"{format_number(minimum)}㎡（差 {display_figure(minimum - area, 0, trim=True)}㎡）",
                     )
                 )
     return failures
@@ -155,7 +158,10 @@ def assess_computed_item(spec: ItemSpec, units: UnitSet, standard: Standard) -> 
 
 
 def assess_government(
-    units: UnitSet, county: CountyFile | None, standard: Standard
+    units: UnitSet,
+    county: CountyFile | None,
+    standard: Standard,
+    schools: Sequence[School] | None = None,
 ) -> AspectResult:
     """政府保障程度 (办法 第七条): every item, with the reasons for each failing or missing one.
 
@@ -167,13 +173,16 @@ def assess_government(
         The county file, or ``None`` (then every other item is missing).
     standard
         Thresholds and items.
+    schools
+        Every school of the file (excluded ones included): which schools items 6, 7, 13
+        and 14.2 concern, and whether a 不适用 is admissible (SPEC §3).
     """
     items = []
     for spec in standard.government:
         if spec.computed is not None:
             items.append(assess_computed_item(spec, units, standard))
         else:
-            items.append(assess_county_item(spec, county, GOVERNMENT, standard))
+            items.append(assess_county_item(spec, county, GOVERNMENT, standard, schools))
     reasons = [reason for item in items for reason in item_reasons(ASPECT, item)]
     return AspectResult(
         name=ASPECT,

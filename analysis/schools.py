@@ -204,11 +204,7 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_KEY: Mapping[str, Column] = {column.key: column for column in COLUMNS}
 TEXT_KEYS = ("code", "name", "school_type", "locale", "parent_code", "boarding", "ownership")
 COUNTY_HEADERS = ("类别", "编号", "判定")
-FIGURE_KEYS = tuple(
-    c.key
-    for c in COLUMNS
-    if c.key not in TEXT_KEYS
-)
+FIGURE_KEYS = tuple(c.key for c in COLUMNS if c.key not in TEXT_KEYS)
 _UNIT_WORDS = ("m2", "平方米", "元", "人", "间", "个", "班")
 
 
@@ -384,7 +380,7 @@ def _looks_like_county(frame: pd.DataFrame) -> bool:
 def _not_a_schools_file(frame: pd.DataFrame, missing: int) -> Problem:
     """One message for a file whose headers are not those of a schools file."""
     guess = "，可能上传了县级表" if _looks_like_county(frame) else "，请使用学校数据模板"
-    return Problem(1, None, f"这不是学校表：缺少 {missing} 列{guess}")
+    return Problem(None, None, f"这不是学校表：缺少 {missing} 列{guess}")
 
 
 def _display_name(source: Source) -> str:

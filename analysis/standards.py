@@ -119,6 +119,7 @@ class ItemSpec:
     sub_title: str = ""
     not_applicable: str | None = None
     not_applicable_source: str = ""
+    hint: str = ""
 
     def sub(self, sub_id: str) -> ItemSpec | None:
         """The sub-item ``sub_id`` (``"8.1"``), generated for an open item."""
@@ -553,6 +554,7 @@ class _Reader:
             sub_title=sub.text("sub_title", default="") if open_sub else "",
             not_applicable=not_applicable,
             not_applicable_source=not_applicable_source,
+            hint=sub.text("hint", default="") if "hint" in (entry or {}) else "",
         )
 
     def vetoes(self) -> tuple[Veto, ...]:
