@@ -48,6 +48,26 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class AcceptedFailure:
+    """A school's failure on a computed item (政府保障 3–5) accepted as 特殊情况 (SPEC §2.1)."""
+
+    failure: Failure
+    note: str
+    accepted_by: str | None
+    accepted_at: str | None
+    document: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.failure.to_dict(),
+            "note": self.note,
+            "accepted_by": self.accepted_by,
+            "accepted_at": self.accepted_at,
+            "document": self.document,
+        }
+
+
+@dataclass(frozen=True)
 class NotApplicable:
     """A 不适用 the county wrote, with its 说明; ``problem`` says why it is inadmissible
     (``None``: admissible, the (sub-)item counts as passed)."""
@@ -78,6 +98,7 @@ class ItemResult:
     unit: str = ""
     not_applicable: NotApplicable | None = None
     concerns: Concerns | None = None
+    accepted: tuple[AcceptedFailure, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -95,6 +116,8 @@ class ItemResult:
             data["failures"] = [failure.to_dict() for failure in self.failures]
         if self.concerns is not None:
             data["concerns"] = self.concerns.to_dict()
+        if self.accepted:
+            data["accepted"] = [accepted.to_dict() for accepted in self.accepted]
         return data
 
     def walk(self) -> tuple[ItemResult, ...]:

@@ -43,6 +43,14 @@ class SpecialCase:
     value: float
     note: str
     document: str | None = None
+    accepted_by: str | None = None
+    accepted_at: str | None = None
+
+    @property
+    def accepted_words(self) -> str:
+        """ "按特殊情况认定（理由；张三 2024-05-20 认定）"."""
+        who = " ".join(x for x in (self.accepted_by, self.accepted_at) if x)
+        return f"{SPECIAL_NOTE}（{self.note}" + (f"；{who} 认定" if who else "") + "）"
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,8 @@ class UnitResult:
                     "computed": self.computed[key],
                     "note": case.note,
                     "document": case.document,
+                    "accepted_by": case.accepted_by,
+                    "accepted_at": case.accepted_at,
                 }
                 for key, case in self.special.items()
             },
@@ -388,7 +398,7 @@ def unit_reason(result: UnitResult, standard: Standard) -> str:
 
     def special_mark(key: str) -> str:
         case = result.special.get(key)
-        return f"（{SPECIAL_NOTE}：{case.note}）" if case else ""
+        return f"（{case.accepted_words}）" if case else ""
 
     if len(result.below) == 1:
         key = result.below[0]

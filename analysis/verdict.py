@@ -22,6 +22,7 @@ from typing import Any
 
 from analysis.county import PASS, VETO, CountyFile
 from analysis.education_quality import assess_quality
+from analysis.exceptions import Exceptions
 from analysis.government import assess_government
 from analysis.items import AspectResult
 from analysis.resources import ResourceResult, SpecialCase, assess_resources
@@ -417,6 +418,7 @@ def compute_verdict(
     *,
     standard: Standard | None = None,
     special_cases: Iterable[SpecialCase] = (),
+    exceptions: Exceptions | None = None,
 ) -> Verdict:
     """The verdict of SPEC §2 from the schools, the county items and the approval.
 
@@ -433,6 +435,9 @@ def compute_verdict(
         Default ``yunnan-2022``.
     special_cases
         Accepted 特殊情况 for the resource indicators.
+    exceptions
+        Accepted 特殊情况 from a file (:func:`analysis.exceptions.read_exceptions`) or the
+        service: per indicator (added to ``special_cases``) and per item 3–5.
 
     Returns
     -------
@@ -444,11 +449,13 @@ def compute_verdict(
     standard = standard or load_standard()
     school_list = schools.schools if isinstance(schools, SchoolFile) else tuple(schools)
     units = build_units(school_list, standard)
+    exceptions = exceptions or Exceptions()
+    special_cases = (*special_cases, *exceptions.special_cases)
     eligibility = assess_eligibility(county, standard)
     resource = assess_resources(
         units.units, standard, excluded=units.excluded, special_cases=special_cases
     )
-    government = assess_government(units, county, standard, school_list)
+    government = assess_government(units, county, standard, school_list, exceptions.items)
     quality = assess_quality(county, standard, school_list)
     approval_result = _approval_result(approval, standard)
     vetoes = assess_vetoes(county, standard)
@@ -464,6 +471,12 @@ def compute_verdict(
     if county is not None:
         notes.extend(str(w) for w in county.warnings)
     notes.extend(resource.warnings)
+    codes = {school.code for school in school_list}
+    notes.extend(
+        f"特殊情况：没有学校代码为“{case.code}”的学校，政府保障第 {case.item} 项的认定未采用"
+        for case in exceptions.items
+        if case.code not in codes
+    )
     if approval_result.met and approval_result.certainty in ("borderline", "insufficient"):
         notes.append(f"社会认可度按点估计达标，但{CERTAINTY_WORDS[approval_result.certainty]}")
     certified = (
