@@ -51,6 +51,25 @@ def upload(assessment_id: int, kind: str) -> ResponseReturnValue:
     return redirect(url_for("imports.data", assessment_id=assessment.id))
 
 
+@blueprint.get("/a/<int:assessment_id>/data/<kind>/v<int:version>")
+@login_required
+def download(assessment_id: int, kind: str, version: int) -> Response:
+    assessment = load_assessment(assessment_id)
+    stored = services.stored_version(db.session(), assessment.id, kind, version)
+    if stored is None:
+        abort(404)
+    suffix = stored.filename.rsplit(".", 1)[-1].lower() if "." in stored.filename else "csv"
+    name = f"renke-{kind}-v{stored.version}.{suffix if suffix in ('csv', 'xlsx') else 'bin'}"
+    return Response(
+        stored.content,
+        mimetype="application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename={name}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 @blueprint.get("/a/<int:assessment_id>/templates/<kind>.xlsx")
 @login_required
 def template(assessment_id: int, kind: str) -> Response:

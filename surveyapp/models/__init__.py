@@ -7,6 +7,8 @@ from surveyapp.models.datafile import DataFile
 from surveyapp.models.link import CollectionLink
 from surveyapp.models.questionnaire import Questionnaire
 from surveyapp.models.response import Response
+from surveyapp.models.special_case import SpecialCaseRecord
+from surveyapp.models.verdict_freeze import VerdictFreeze
 
 __all__ = [
     "Assessment",
@@ -17,5 +19,7 @@ __all__ = [
     "Questionnaire",
     "Response",
     "School",
+    "SpecialCaseRecord",
     "User",
+    "VerdictFreeze",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -191,7 +192,7 @@ def test_the_demo_verdict_reads_as_the_issue_asks(session):
     from surveyapp.verdicts.services import assessment_verdict
 
     assessment = seed_demo(session, responses=True)
-    result = assessment_verdict(session, assessment)
+    result = assessment_verdict(session, assessment, ZoneInfo("Asia/Shanghai"))
     assert result.missing == []
     assert result.verdict is not None and result.verdict.eligible is True
     assert list(result.verdict.reasons) == [
