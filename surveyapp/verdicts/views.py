@@ -100,6 +100,10 @@ def record_case(assessment_id: int) -> ResponseReturnValue:
     if services.frozen_verdict(session, assessment.id) is not None:
         return _page(assessment, problems=["认定结论已定稿，不能再认定特殊情况"]), 409
     upload = request.files.get("document")
+    document = b""
+    if upload is not None:
+        with upload.stream as stream:  # a large upload is a temporary file: close it
+            document = stream.read(special_cases.MAX_DOCUMENT_BYTES + 1)
     form = special_cases.CaseForm(
         school_code=request.form.get("school_code", "").strip(),
         section=request.form.get("section", ""),
@@ -107,7 +111,7 @@ def record_case(assessment_id: int) -> ResponseReturnValue:
         value=request.form.get("value", "").strip(),
         note=request.form.get("note", ""),
         document_name=upload.filename or "" if upload else "",
-        document=upload.read(special_cases.MAX_DOCUMENT_BYTES + 1) if upload else b"",
+        document=document,
     )
     result = services.assessment_verdict(session, assessment, _zone())
     codes = {u.unit.code for u in result.verdict.resource.units} if result.verdict else set()
