@@ -118,43 +118,42 @@ def _parse_row(
     row: int, cells: Mapping[str, str | None], standard: Standard, problems: list[Problem]
 ) -> SpecialCase | ItemException | None:
     before = len(problems)
-    for key in ("code", "target", "note", "accepted_by"):
-        if cells[key] is None:
-            problems.append(Problem(row, HEADERS[key], "不能为空"))
+    for column in ("code", "target", "note", "accepted_by"):
+        if cells[column] is None:
+            problems.append(Problem(row, HEADERS[column], "不能为空"))
     when = cells["accepted_at"]
     if when is None or not _DATE.match(when):
         problems.append(Problem(row, "认定日期", "应为日期，如 2024-05-20"))
     target = cells["target"] or ""
-    item = ITEMS.get(target.replace("第", "").replace("项", "").replace(" ", ""))
-    key = _indicator_key(target, standard)
-    if target and item is None and key is None:
+    named = target.replace("第", "").replace("项", "").replace(" ", "")
+    item = ITEMS.get(named)
+    indicator = _indicator_key(target, standard)
+    if target and item is None and indicator is None:
         problems.append(Problem(row, "指标", f"“{target}”不是资源配置指标，也不是政府保障 3–5 项"))
     if len(problems) > before:
         return None
-    common = {
-        "note": cells["note"] or "",
-        "accepted_by": cells["accepted_by"],
-        "accepted_at": when,
-        "document": cells["document"],
-    }
+    note, by, document = cells["note"] or "", cells["accepted_by"], cells["document"]
     if item is not None:
         if cells["value"] is not None:
             problems.append(Problem(row, "认定值", "政府保障 3–5 项按学校认可，不填认定值"))
             return None
-        return ItemException(code=cells["code"] or "", item=item, **common)
+        return ItemException(cells["code"] or "", item, note, by, when, document)
     section = {label: s for s, label in SECTION_LABELS.items()}.get(cells["section"] or "")
     if section is None:
         problems.append(Problem(row, "学段", "应为 小学 或 初中"))
     value_text = clean_number_text(cells["value"] or "")
     if not _NUMBER.match(value_text):
         problems.append(Problem(row, "认定值", "应为不小于 0 的数字（调整后的指标值）"))
-    if len(problems) > before or section is None or key is None:
+    if len(problems) > before or section is None or indicator is None:
         return None
     chosen: Section = section
     return SpecialCase(
         code=cells["code"] or "",
         section=chosen,
-        indicator=key,
+        indicator=indicator,
         value=float(value_text),
-        **common,
+        note=note,
+        document=document,
+        accepted_by=by,
+        accepted_at=when,
     )

@@ -363,8 +363,7 @@ def item_reasons(aspect: str, item: ItemResult) -> list[str]:
         for sub in leaves:
             reasons.extend(_leaf_reason(aspect, sub))
         return reasons
-    if item.passed is not True:
-        reasons.extend(_leaf_reason(aspect, item))
+    reasons.extend(_leaf_reason(aspect, item))
     return reasons
 
 
