@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from analysis.county import GOVERNMENT
 from analysis.schools import School
 from analysis.standards import ItemSpec
 
@@ -131,9 +132,9 @@ LISTED = {
 }
 
 
-def concerns_of(item_id: str, schools: Sequence[School]) -> Concerns | None:
+def concerns_of(category: str, item_id: str, schools: Sequence[School]) -> Concerns | None:
     """The schools 政府保障 item ``item_id`` concerns, or ``None`` for an item that names none."""
-    condition = LISTED.get(item_id)
+    condition = LISTED.get(item_id) if category == GOVERNMENT else None
     if condition is None:
         return None
     select, label = _CONDITIONS[condition]

@@ -187,6 +187,7 @@ def assess_leaf(
     entry: CountyEntry | None,
     standard: Standard,
     schools: Sequence[School] | None = None,
+    category: str = "",
 ) -> ItemResult:
     """A (sub-)item with no sub-items of its own, from its row (or ``None``).
 
@@ -200,7 +201,7 @@ def assess_leaf(
         "source": spec.source,
         "standard": measure.describe() if measure else None,
         "unit": measure.unit if measure else "",
-        "concerns": concerns_of(spec.id, schools) if schools is not None else None,
+        "concerns": concerns_of(category, spec.id, schools) if schools is not None else None,
     }
     if entry is None or (entry.value_text is None and entry.judgement is None):
         return ItemResult(passed=None, status=MISSING, note="缺少数据", **common)
@@ -293,12 +294,14 @@ def assess_county_item(
     plain = county.entry(category, spec.id) if county else None
     given_subs = county.subs_of(category, spec.id) if county else ()
     if not spec.subs and not spec.open_sub:
-        return assess_leaf(spec, plain, standard, schools)
+        return assess_leaf(spec, plain, standard, schools, category)
     sub_specs = spec.subs or tuple(
         sub for sub in (spec.sub(entry.id) for entry in given_subs) if sub is not None
     )
     subs = tuple(
-        assess_leaf(sub, county.entry(category, sub.id) if county else None, standard, schools)
+        assess_leaf(
+            sub, county.entry(category, sub.id) if county else None, standard, schools, category
+        )
         for sub in sub_specs
     )
     common: dict[str, Any] = {

@@ -249,6 +249,8 @@ def test_listings_of_the_schools_an_item_concerns() -> None:
     rows = changed(rows, {"P02"}, 是否寄宿制="是")
     primary = verdict_of(rows).government.item("13.1").concerns
     assert primary is not None and not {"P01", "P02"} & {s.code for s in primary.schools}
+    # 教育质量 6 and 7 are other items: no listing
+    assert all(part.concerns is None for item in verdict.quality.items for part in item.walk())
     listed = verdict.to_dict()["government"]["items"][5]
     assert listed["id"] == "6" and listed["concerns"]["count"] == 2
 
