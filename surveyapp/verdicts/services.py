@@ -98,6 +98,7 @@ def freeze_refusal(
     assessment: Assessment,
     user: User,
     now: datetime,
+    zone: tzinfo,
     *,
     grace: timedelta = GRACE_PERIOD,
     unreviewed_flags: UnreviewedFlags = no_unreviewed_flags,
@@ -113,7 +114,10 @@ def freeze_refusal(
         return "问卷收集尚未结束，不能定稿"
     if now < closed + grace:
         hours = grace.total_seconds() / 3600
-        return f"问卷收集结束后还有 {hours:g} 小时的补交期（至 {closed + grace:%Y-%m-%d %H:%M} UTC），期间不能定稿"
+        until = (closed + grace).astimezone(zone)
+        return (
+            f"问卷收集结束后还有 {hours:g} 小时的补交期（至 {until:%Y-%m-%d %H:%M}），期间不能定稿"
+        )
     flags = unreviewed_flags(session, assessment)
     if flags:
         return f"还有 {flags} 条数据质量标记未复核，不能定稿"
@@ -137,7 +141,7 @@ def freeze_verdict(
     """Freeze the verdict as it stands (定稿): its inputs' hashes, the standard, the
     figures and reasons, the manual invalidations, who and when. Raises FreezeRefused."""
     refusal = freeze_refusal(
-        session, assessment, user, now, grace=grace, unreviewed_flags=unreviewed_flags
+        session, assessment, user, now, zone, grace=grace, unreviewed_flags=unreviewed_flags
     )
     if refusal is not None:
         raise FreezeRefused(refusal)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
 
 from analysis.exceptions import ITEMS, Exceptions, ItemException
 from analysis.resources import SpecialCase
@@ -60,6 +61,23 @@ class CaseForm:
     note: str
     document_name: str
     document: bytes
+
+
+def case_form(fields: Mapping[str, str], upload: FileStorage | None) -> CaseForm:
+    """The form as posted; a large upload is a temporary file, closed once read."""
+    document = b""
+    if upload is not None:
+        with upload.stream as stream:
+            document = stream.read(MAX_DOCUMENT_BYTES + 1)
+    return CaseForm(
+        school_code=fields.get("school_code", "").strip(),
+        section=fields.get("section", ""),
+        target=fields.get("target", ""),
+        value=fields.get("value", "").strip(),
+        note=fields.get("note", ""),
+        document_name=(upload.filename or "") if upload is not None else "",
+        document=document,
+    )
 
 
 def _check(form: CaseForm, standard: Standard, codes: set[str]) -> list[Problem]:

@@ -52,7 +52,7 @@ def _page(assessment: Assessment, problems: list[str] | None = None) -> str:
         now=now,
         frozen=frozen,
         differences=services.differences(frozen, result) if frozen else [],
-        freeze_refusal=services.freeze_refusal(session, assessment, g.user, now),
+        freeze_refusal=services.freeze_refusal(session, assessment, g.user, now, _zone()),
         cases=special_cases.special_cases(session, assessment.id),
         may_record=special_cases.may_record(g.user, assessment) and frozen is None,
         problems=problems or [],
@@ -99,20 +99,7 @@ def record_case(assessment_id: int) -> ResponseReturnValue:
         abort(403)
     if services.frozen_verdict(session, assessment.id) is not None:
         return _page(assessment, problems=["认定结论已定稿，不能再认定特殊情况"]), 409
-    upload = request.files.get("document")
-    document = b""
-    if upload is not None:
-        with upload.stream as stream:  # a large upload is a temporary file: close it
-            document = stream.read(special_cases.MAX_DOCUMENT_BYTES + 1)
-    form = special_cases.CaseForm(
-        school_code=request.form.get("school_code", "").strip(),
-        section=request.form.get("section", ""),
-        target=request.form.get("target", ""),
-        value=request.form.get("value", "").strip(),
-        note=request.form.get("note", ""),
-        document_name=upload.filename or "" if upload else "",
-        document=document,
-    )
+    form = special_cases.case_form(request.form, request.files.get("document"))
     result = services.assessment_verdict(session, assessment, _zone())
     codes = {u.unit.code for u in result.verdict.resource.units} if result.verdict else set()
     try:

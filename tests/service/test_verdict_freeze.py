@@ -210,6 +210,9 @@ def test_frozen_verdict_is_unchanged_by_a_later_upload(client, session, closed):
     assert "学校数据已更新（第 2 版，定稿后上传）" in page
     assert "不再成立的原因：平远镇中学（初中）生均体育运动场馆面积 8.1㎡" in page
     assert freeze(client, assessment, token).status_code == 409  # once only
+    refused = record_case(client, assessment, token)
+    assert refused.status_code == 409
+    assert "认定结论已定稿，不能再认定特殊情况" in refused.get_data(as_text=True)
     again.certified = True
     with pytest.raises(FrozenVerdictImmutable):
         session.flush()
