@@ -204,8 +204,10 @@ def read_county(
     frame = read_table(source, aliases=ALIASES, name=name)
     display = name or _display_name(source)
     frame, problems = without_total_row(frame)
-    missing = missing_columns(frame, [key for key, _, required in COLUMNS if required])
-    if len(missing) > 1:
+    required = [key for key, _, needed in COLUMNS if needed]
+    missing = missing_columns(frame, required)
+    # a file missing most columns is another file, not one with a gap: say so once
+    if len(missing) > len(required) // 2 or (missing and "学校代码" in frame.columns):
         guess = "，可能上传了学校表" if "学校代码" in frame.columns else "，请使用县级数据模板"
         raise InputRefused(
             [Problem(None, None, f"这不是县级表：缺少 {len(missing)} 列{guess}")], source=display

@@ -53,3 +53,8 @@ def test_schools_file_missing_a_few_columns_lists_them() -> None:
 
 def test_empty_county_template_is_refused() -> None:
     assert _refusal(read_county, county_template()) == ["未填写任何项目"]
+
+
+def test_county_file_missing_one_column_names_it() -> None:
+    rows = [{k: v for k, v in row.items() if k != "判定"} for row in county40.county_rows()]
+    assert _refusal(read_county, to_csv(rows)) == ["第1行，“判定”列：缺少此列"]
