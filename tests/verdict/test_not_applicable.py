@@ -181,12 +181,14 @@ def test_not_applicable_with_a_value_or_without_a_note_is_a_file_error() -> None
                 replace={
                     ("政府保障", "7"): ("6500", NA, "无特教学校"),
                     ("政府保障", "15.2"): ("", NA, ""),
+                    ("教育质量", "9.1"): ("", NA, ""),
                 }
             )
         )
     messages = [str(p) for p in refused.value.problems]
     assert any("“值”列：判定为不适用，但填写了值" in m for m in messages)
-    assert any("“说明”列：判定为不适用时须在说明中写明原因" in m for m in messages)
+    # the declared conditions (15.2, 9.k) rest on the 说明: without it the file is refused
+    assert sum("“说明”列：判定为不适用时须在说明中写明原因" in m for m in messages) == 2
 
 
 # ------------------------------------------------------- reasons that mean what they say
