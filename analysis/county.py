@@ -40,7 +40,24 @@ CATEGORY_SYNONYMS = {
 BASIC_YEAR = "基本均衡认定年份"
 ASSESSMENT_YEAR = "评估年份"
 MONITORING = "年度监测"
-BASIC_IDS = (BASIC_YEAR, ASSESSMENT_YEAR, MONITORING)
+COUNTY_NAME = "县名"
+COUNTY_CODE = "行政区划代码"
+POPULATION = "常住人口"
+# optional 基本情况 rows (SPEC §3): text, and counts (the population, its split, the caps)
+BASIC_TEXT_IDS = (COUNTY_NAME, COUNTY_CODE)
+BASIC_COUNT_IDS = (
+    POPULATION,
+    "城区人口",
+    "镇区人口",
+    "乡村人口",
+    "城镇人口",
+    "校长数",
+    "教师数",
+    "人大代表数",
+    "政协委员数",
+)
+BASIC_IDS = (BASIC_YEAR, ASSESSMENT_YEAR, MONITORING, *BASIC_TEXT_IDS, *BASIC_COUNT_IDS)
+EMPTY_FILE = "未填写任何项目"
 
 PASS = "达标"
 FAIL = "不达标"
@@ -124,6 +141,22 @@ class CountyFile:
         entry = self.entry(BASIC, MONITORING)
         return None if entry is None else entry.judgement
 
+    @property
+    def county_name(self) -> str | None:
+        """基本情况 row 县名, as written (the verdict names the county with it)."""
+        entry = self.entry(BASIC, COUNTY_NAME)
+        return None if entry is None else entry.value_text
+
+    def count(self, item_id: str) -> int | None:
+        """A 基本情况 count (常住人口, 城区人口, …, 校长数), or ``None`` when not given."""
+        entry = self.entry(BASIC, item_id)
+        return None if entry is None or entry.value is None else int(entry.value)
+
+    @property
+    def population(self) -> int | None:
+        """常住人口 (SPEC §2.5), when the file gives it."""
+        return self.count(POPULATION)
+
 
 def normalise_id(text: str) -> str:
     """ "第 8.1 项" → "8.1"; full-width digits and spaces as officials type them."""
@@ -171,7 +204,14 @@ def read_county(
     frame = read_table(source, aliases=ALIASES, name=name)
     display = name or _display_name(source)
     frame, problems = without_total_row(frame)
-    missing = missing_columns(frame, [key for key, _, required in COLUMNS if required])
+    required = [key for key, _, needed in COLUMNS if needed]
+    missing = missing_columns(frame, required)
+    # a file missing most columns is another file, not one with a gap: say so once
+    if len(missing) > len(required) // 2 or (missing and "学校代码" in frame.columns):
+        guess = "，可能上传了学校表" if "学校代码" in frame.columns else "，请使用县级数据模板"
+        raise InputRefused(
+            [Problem(None, None, f"这不是县级表：缺少 {len(missing)} 列{guess}")], source=display
+        )
     if missing:
         raise InputRefused(
             [Problem(1, HEADERS[p.column or ""], p.message) for p in missing], source=display
@@ -196,6 +236,9 @@ def read_county(
         seen[key] = row
         entries.append(entry)
     county = CountyFile(entries=tuple(entries), warnings=tuple(warnings), name=display)
+    if not problems and all(e.value_text is None and e.judgement is None for e in entries):
+        # the template as downloaded: every row there, nothing filled in
+        raise InputRefused([Problem(None, None, EMPTY_FILE)], source=display)
     problems.extend(_consistency(county, standard))
     if problems:
         raise InputRefused(problems, source=display)
@@ -267,13 +310,14 @@ def _parse_row(
         judgement = None
     if judgement == NOT_APPLICABLE and note is None:
         problems.append(Problem(row, "说明", "判定为不适用时须在说明中写明原因"))
+    if judgement == NOT_APPLICABLE and value_text is not None:
+        problems.append(Problem(row, "值", "判定为不适用，但填写了值；请删除值或改判定"))
+        value_text = None
     value: float | None = None
     measure = spec.measure
     if value_text is not None and measure is not None and not plain_of_multi:
         value = _parse_value(row, value_text, measure, problems, warnings)
-        if value is not None and judgement == NOT_APPLICABLE:
-            problems.append(Problem(row, "判定", "判定为不适用，但填写了值；请删除值或改判定"))
-        elif value is not None and judgement in (PASS, FAIL) and not top.open_sub:
+        if value is not None and judgement in (PASS, FAIL) and not top.open_sub:
             holds = measure.holds(value, standard.tolerance)
             if holds != (judgement == PASS):
                 shown = format_number(value, 4) + ("%" if measure.is_percent else "")
@@ -355,6 +399,13 @@ def _parse_basic(
         )
         return None
     value: float | None = None
+    if item_id in BASIC_TEXT_IDS:
+        return CountyEntry(row, BASIC, item_id, None, value_text, judgement, note)
+    if item_id in BASIC_COUNT_IDS:
+        number = None if value_text is None else _number(value_text.removesuffix("人"))
+        if value_text is not None and (number is None or not number.is_integer() or number < 0):
+            problems.append(Problem(row, "值", f"“{value_text}”不是人数"))
+        return CountyEntry(row, BASIC, item_id, number, value_text, judgement, note)
     if item_id == MONITORING:
         if judgement is not None and judgement not in (PASS, FAIL):
             problems.append(Problem(row, "判定", f"“{judgement}”不是可选值（{PASS} / {FAIL}）"))

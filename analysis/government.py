@@ -8,11 +8,14 @@ much; the county file may not override them. The other items come from the count
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from analysis.county import GOVERNMENT, CountyFile
+from analysis.exceptions import ItemException
 from analysis.items import (
     FAILED,
     PASSED,
+    AcceptedFailure,
     AspectResult,
     Failure,
     ItemResult,
@@ -20,6 +23,7 @@ from analysis.items import (
     assess_county_item,
     item_reasons,
 )
+from analysis.resources import SPECIAL_NOTE, display_figure
 from analysis.schools import School, UnitSet
 from analysis.standards import ItemSpec, Section, Standard, format_number
 
@@ -61,8 +65,9 @@ def room_failures(schools: tuple[School, ...], standard: Standard) -> list[Failu
                         f"{kind}_min_area",
                         area,
                         minimum,
-                        f"{school.name}{label}专用教室最小面积 {format_number(area)}㎡，"
-                        f"小于 {format_number(minimum)}㎡（差 {format_number(minimum - area)}㎡）",
+                        f"{school.name}{label}专用教室最小面积 "
+                        f"{display_figure(area, minimum, trim=True)}㎡，小于 "
+                        f"{format_number(minimum)}㎡（差 {display_figure(minimum - area, 0, trim=True)}㎡）",
                     )
                 )
     return failures
@@ -121,8 +126,14 @@ def class_size_failures(schools: tuple[School, ...], standard: Standard) -> list
     return failures
 
 
-def assess_computed_item(spec: ItemSpec, units: UnitSet, standard: Standard) -> ItemResult:
-    """Item 3, 4 or 5 of 第七条, computed from the schools that remain."""
+def assess_computed_item(
+    spec: ItemSpec,
+    units: UnitSet,
+    standard: Standard,
+    exceptions: Sequence[ItemException] = (),
+) -> ItemResult:
+    """Item 3, 4 or 5 of 第七条, computed from the schools that remain; a school whose
+    failure was accepted as 特殊情况 for this item is listed as accepted, not failing."""
     schools = units.remaining
     if spec.computed == "rooms":
         failures = room_failures(schools, standard)
@@ -135,6 +146,13 @@ def assess_computed_item(spec: ItemSpec, units: UnitSet, standard: Standard) -> 
         schools = schools + units.merged_points
         failures = class_size_failures(schools, standard)
         checked = len(schools)
+    accepted_for = {case.code: case for case in exceptions if case.item == spec.id}
+    accepted = tuple(
+        AcceptedFailure(f, case.note, case.accepted_by, case.accepted_at, case.document)
+        for f in failures
+        if (case := accepted_for.get(f.code)) is not None
+    )
+    failures = [f for f in failures if f.code not in accepted_for]
     failing = len({failure.code for failure in failures})
     passed = not failures
     note = (
@@ -142,6 +160,8 @@ def assess_computed_item(spec: ItemSpec, units: UnitSet, standard: Standard) -> 
         if passed
         else f"由学校数据计算：{checked} 所学校中 {failing} 所未达标"
     )
+    if accepted:
+        note += f"（{len({a.failure.code for a in accepted})} 所{SPECIAL_NOTE}）"
     return ItemResult(
         id=spec.id,
         title=spec.title,
@@ -151,11 +171,16 @@ def assess_computed_item(spec: ItemSpec, units: UnitSet, standard: Standard) -> 
         note=note,
         source=spec.source,
         failures=tuple(failures),
+        accepted=accepted,
     )
 
 
 def assess_government(
-    units: UnitSet, county: CountyFile | None, standard: Standard
+    units: UnitSet,
+    county: CountyFile | None,
+    standard: Standard,
+    schools: Sequence[School] | None = None,
+    exceptions: Sequence[ItemException] = (),
 ) -> AspectResult:
     """政府保障程度 (办法 第七条): every item, with the reasons for each failing or missing one.
 
@@ -167,13 +192,18 @@ def assess_government(
         The county file, or ``None`` (then every other item is missing).
     standard
         Thresholds and items.
+    schools
+        Every school of the file (excluded ones included): which schools items 6, 7, 13
+        and 14.2 concern, and whether a 不适用 is admissible (SPEC §3).
+    exceptions
+        Schools accepted as 特殊情况 for items 3–5 (SPEC §2.1).
     """
     items = []
     for spec in standard.government:
         if spec.computed is not None:
-            items.append(assess_computed_item(spec, units, standard))
+            items.append(assess_computed_item(spec, units, standard, exceptions))
         else:
-            items.append(assess_county_item(spec, county, GOVERNMENT, standard))
+            items.append(assess_county_item(spec, county, GOVERNMENT, standard, schools))
     reasons = [reason for item in items for reason in item_reasons(ASPECT, item)]
     return AspectResult(
         name=ASPECT,

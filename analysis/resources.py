@@ -43,6 +43,14 @@ class SpecialCase:
     value: float
     note: str
     document: str | None = None
+    accepted_by: str | None = None
+    accepted_at: str | None = None
+
+    @property
+    def accepted_words(self) -> str:
+        """ "按特殊情况认定（理由；张三 2024-05-20 认定）"."""
+        who = " ".join(x for x in (self.accepted_by, self.accepted_at) if x)
+        return f"{SPECIAL_NOTE}（{self.note}" + (f"；{who} 认定" if who else "") + "）"
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,8 @@ class UnitResult:
                     "computed": self.computed[key],
                     "note": case.note,
                     "document": case.document,
+                    "accepted_by": case.accepted_by,
+                    "accepted_at": case.accepted_at,
                 }
                 for key, case in self.special.items()
             },
@@ -221,29 +231,35 @@ def weighted_cv(students: Sequence[float], values: Sequence[float]) -> tuple[flo
     return spread / mean, mean
 
 
-def display_cv(cv: float, threshold: float, tolerance: float = 1e-9) -> str:
-    """A CV printed so that it never contradicts its verdict (SPEC §2.1 display rule).
+def display_figure(
+    value: float, limit: float, *, trim: bool = False, tolerance: float = 1e-9
+) -> str:
+    """A figure printed so that it never contradicts its verdict against ``limit`` (SPEC §2.1
+    display rule): every CV and every school figure shown beside its standard.
 
-    3 decimals; 4 where the 3-decimal figure equals the threshold ("0.5004", "0.4996"),
-    and more in the rare case that 4 still would. A CV equal to its threshold (within the
-    floating-point ``tolerance`` the verdict also forgives) prints as the threshold.
+    3 decimals; 4 where the 3-decimal figure equals the limit ("0.5004，大于 0.50";
+    4.4996 ㎡ against 4.5, never "4.50 … 差 0.00"), and more in the rare case that 4 still
+    would. A figure equal to its limit (within the floating-point ``tolerance`` the verdict
+    also forgives) prints as the limit. ``trim`` drops trailing zeros and groups thousands
+    ("8.1", "2,400") for figures in sentences; the decimals needed are kept.
     """
-    if abs(cv - threshold) <= tolerance * abs(threshold):
-        return f"{threshold:.3f}"
-    for decimals in range(3, 16):
-        text = f"{cv:.{decimals}f}"
-        if text != f"{threshold:.{decimals}f}":
-            return text
-    return repr(cv)
+    if abs(value - limit) <= tolerance * max(abs(limit), 1e-300):
+        text = f"{limit:,.3f}"
+    else:
+        text = repr(value)
+        for decimals in range(3, 16):
+            candidate = f"{value:,.{decimals}f}"
+            if candidate != f"{limit:,.{decimals}f}":
+                text = candidate
+                break
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text if trim else text.replace(",", "")
 
 
-def distinct_figure(value: float, limit: float, decimals: int = 2) -> str:
-    """A figure with enough decimals not to print as ``limit`` when it differs from it."""
-    text = format_number(value, decimals)
-    while value != limit and text == format_number(limit, decimals) and decimals < 12:
-        decimals += 1
-        text = format_number(value, decimals)
-    return text
+def display_cv(cv: float, threshold: float, tolerance: float = 1e-9) -> str:
+    """A CV by :func:`display_figure`: "0.111", "0.5004"."""
+    return display_figure(cv, threshold, tolerance=tolerance)
 
 
 def assess_resources(
@@ -365,7 +381,7 @@ def _all_cv(results: Sequence[UnitResult], standard: Standard) -> list[CVResult]
 
 
 def _figure(value: float, indicator: Indicator, limit: float) -> str:
-    return f"{distinct_figure(value, limit)}{unit_suffix(indicator.unit)}"
+    return f"{display_figure(value, limit, trim=True)}{unit_suffix(indicator.unit)}"
 
 
 def _standard_figure(indicator: Indicator, target: float) -> str:
@@ -382,7 +398,7 @@ def unit_reason(result: UnitResult, standard: Standard) -> str:
 
     def special_mark(key: str) -> str:
         case = result.special.get(key)
-        return f"（{SPECIAL_NOTE}：{case.note}）" if case else ""
+        return f"（{case.accepted_words}）" if case else ""
 
     if len(result.below) == 1:
         key = result.below[0]

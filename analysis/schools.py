@@ -39,6 +39,7 @@ TYPE_SYNONYMS = {
     "特殊教育": "特殊教育学校",
     "初级中学": "初中",
 }
+OWNERSHIPS = ("公办", "民办")
 YES = ("是", "1", "TRUE", "true", "True", "Y", "y", "yes")
 NO = ("否", "0", "FALSE", "false", "False", "N", "n", "no")
 
@@ -191,13 +192,19 @@ COLUMNS: tuple[Column, ...] = (
         required=False,
         note="是 | 否",
     ),
+    Column(
+        "ownership",
+        "办学性质",
+        "",
+        "学校（机构）基本情况：举办者（公办、民办）",
+        required=False,
+        note="公办 | 民办；空白按公办",
+    ),
 )
 COLUMN_BY_KEY: Mapping[str, Column] = {column.key: column for column in COLUMNS}
-FIGURE_KEYS = tuple(
-    c.key
-    for c in COLUMNS
-    if c.key not in ("code", "name", "school_type", "locale", "parent_code", "boarding")
-)
+TEXT_KEYS = ("code", "name", "school_type", "locale", "parent_code", "boarding", "ownership")
+COUNTY_HEADERS = ("类别", "编号", "判定")
+FIGURE_KEYS = tuple(c.key for c in COLUMNS if c.key not in TEXT_KEYS)
 _UNIT_WORDS = ("m2", "平方米", "元", "人", "间", "个", "班")
 
 
@@ -233,6 +240,7 @@ class School:
     senior_students: int
     boarding: bool | None
     figures: Mapping[str, float | None] = field(default_factory=dict)
+    public: bool = True
 
     def figure(self, key: str) -> float:
         """A figure, 0 when blank (only asked for figures the reader made required)."""
@@ -350,7 +358,12 @@ def read_schools(
     frame = read_table(source, aliases=ALIASES, name=name)
     display = name or _display_name(source)
     frame, problems = without_total_row(frame)
-    problems.extend(missing_columns(frame, [c.key for c in COLUMNS if c.required]))
+    required = [c.key for c in COLUMNS if c.required]
+    missing = missing_columns(frame, required)
+    # a file missing most columns is another file, not one with gaps: say so once
+    if len(missing) > len(required) // 2 or (missing and _looks_like_county(frame)):
+        raise InputRefused([_not_a_schools_file(frame, len(missing))], source=display)
+    problems.extend(missing)
     problems = [_with_header(p) for p in problems]
     if any(p.row == 1 for p in problems):
         raise InputRefused(problems, source=display)
@@ -358,6 +371,16 @@ def read_schools(
     if problems:
         raise InputRefused(problems, source=display)
     return SchoolFile(schools=tuple(schools), warnings=tuple(warnings), name=display)
+
+
+def _looks_like_county(frame: pd.DataFrame) -> bool:
+    return all(header in frame.columns for header in COUNTY_HEADERS)
+
+
+def _not_a_schools_file(frame: pd.DataFrame, missing: int) -> Problem:
+    """One message for a file whose headers are not those of a schools file."""
+    guess = "，可能上传了县级表" if _looks_like_county(frame) else "，请使用学校数据模板"
+    return Problem(None, None, f"这不是学校表：缺少 {missing} 列{guess}")
 
 
 def _display_name(source: Source) -> str:
@@ -393,7 +416,7 @@ def _parse_rows(
     rows = [int(r) for r in frame.index.to_numpy()]
     texts = {
         key: (frame[key].tolist() if key in frame.columns else [None] * len(frame))
-        for key in ("code", "name", "school_type", "locale", "parent_code", "boarding")
+        for key in TEXT_KEYS
     }
     bad_cells = {(p.row, p.column) for p in cell_problems}
     problems.extend(_with_header(p) for p in cell_problems)
@@ -437,6 +460,11 @@ def _parse_rows(
                 boarding = False
             else:
                 row_problems.append(Problem(row, "是否寄宿制", f"“{boarding_text}”应为 是 或 否"))
+        ownership = _text(texts["ownership"][position])
+        if ownership is not None and ownership not in OWNERSHIPS:
+            row_problems.append(
+                Problem(row, "办学性质", f"“{ownership}”不是可选值（{' / '.join(OWNERSHIPS)}）")
+            )
         figures: dict[str, float | None] = {}
         for key in FIGURE_KEYS:
             value = numbers[key][position]
@@ -457,6 +485,7 @@ def _parse_rows(
             senior_students=students["senior_students"],
             boarding=boarding,
             figures=figures,
+            public=ownership != "民办",
         )
         if school_type is not None:
             row_problems.extend(_check_school(school, standard, bad_cells, frame.columns))
@@ -575,14 +604,45 @@ def _plausibility(school: School, standard: Standard) -> list[Problem]:
                     "班级数似乎包含高中班级；请只填义务教育班级数",
                 )
             )
+    found.extend(_teacher_plausibility(school, rule.max_teachers_per_hundred))
+    return found
+
+
+def _teacher_plausibility(school: School, limit: float) -> list[Problem]:
+    """A teacher count far beyond what the 学段's students could need (e.g. 3,800
+    teachers for 620 students: a total typed into one school's row)."""
+    found = []
+    for section in school.sections:
+        students = school.students(section)
+        for kind in ("teachers_qualified", "teachers_backbone", "teachers_pe_art"):
+            key = f"{section}_{kind}"
+            teachers = school.figures.get(key)
+            if teachers is None or 100 * teachers / students <= limit:
+                continue
+            header = COLUMN_BY_KEY[key].header
+            found.append(
+                Problem(
+                    school.row,
+                    header,
+                    f"{school.name}{header} {teachers:,.0f} 人，而{SECTION_LABELS[section]}"
+                    f"在校生仅 {students:,} 人（每百名学生 {100 * teachers / students:,.1f} 人），"
+                    "请核对是否填了全县合计或填错了列",
+                )
+            )
     return found
 
 
 def _check_parents(schools: Sequence[School], standard: Standard) -> list[Problem]:
-    if standard.units.small_teaching_points != "merge":
-        return []
     by_code = {school.code: school for school in schools}
-    found = []
+    found = [
+        Problem(school.row, "所属学校代码", f"所属学校代码“{school.parent_code}”不在本表中")
+        for school in schools
+        if school.school_type == "教学点"
+        and school.parent_code is not None
+        and school.parent_code not in by_code
+    ]
+    if standard.units.small_teaching_points != "merge":
+        return found
     for school in schools:
         if not school.school_type or _needed(school, standard) != "merged":
             continue
@@ -594,9 +654,7 @@ def _check_parents(schools: Sequence[School], standard: Standard) -> list[Proble
                 )
             )
         elif parent is None:
-            found.append(
-                Problem(school.row, "所属学校代码", f"没有学校代码为“{school.parent_code}”的学校")
-            )
+            continue  # reported above
         elif _needed(parent, standard) != "unit" or parent.primary_students == 0:
             found.append(
                 Problem(

@@ -35,6 +35,16 @@ INDICATOR_KEYS = (
     "multimedia_rooms",
 )
 COMPUTED_ITEMS = ("rooms", "size", "class_size")
+# When 不适用 is admissible for a (sub-)item (SPEC §3 [setting]); the conditions on the
+# schools file are checked in :mod:`analysis.concerns`, "declared" rests on the 说明.
+NOT_APPLICABLE_CONDITIONS = (
+    "no_small_rural_schools",
+    "no_special_schools",
+    "no_public_day_primary",
+    "no_public_day_junior",
+    "no_rural_junior",
+    "declared",
+)
 OPERATORS = (">=", "<=", "<", ">")
 
 
@@ -95,6 +105,8 @@ class ItemSpec:
 
     ``computed`` names items 3–5 of 第七条, computed from the school file; ``open_sub``
     marks an item whose sub-items are numbered freely (教育质量 9.k, one per subject).
+    ``not_applicable`` is the condition (one of :data:`NOT_APPLICABLE_CONDITIONS`) under
+    which 不适用 is admissible, ``None`` where it never is (SPEC §3).
     """
 
     id: str
@@ -105,6 +117,9 @@ class ItemSpec:
     subs: tuple[ItemSpec, ...] = ()
     open_sub: bool = False
     sub_title: str = ""
+    not_applicable: str | None = None
+    not_applicable_source: str = ""
+    hint: str = ""
 
     def sub(self, sub_id: str) -> ItemSpec | None:
         """The sub-item ``sub_id`` (``"8.1"``), generated for an open item."""
@@ -117,6 +132,8 @@ class ItemSpec:
                 title=f"{self.sub_title}（{sub_id}）",
                 source=self.source,
                 measure=self.measure,
+                not_applicable=self.not_applicable,
+                not_applicable_source=self.not_applicable_source,
             )
         return None
 
@@ -221,6 +238,7 @@ class Plausibility:
 
     min_equipment_per_student: float
     senior_class_ratio: float
+    max_teachers_per_hundred: float
 
 
 @dataclass(frozen=True)
@@ -408,6 +426,7 @@ class _Reader:
             self.source(f"approval.{key}", f"approval.{key}_source")
         self.source("plausibility.equipment", "plausibility.equipment_source")
         self.source("plausibility.senior_classes", "plausibility.senior_class_source")
+        self.source("plausibility.teachers", "plausibility.teachers_source")
         floor = self.number("resources.per_school_floor")
         if not 0 < floor <= 1:
             self.problems.append(Problem(None, "resources.per_school_floor", "应在 0 与 1 之间"))
@@ -447,6 +466,7 @@ class _Reader:
             plausibility=Plausibility(
                 min_equipment_per_student=self.number("plausibility.min_equipment_per_student"),
                 senior_class_ratio=self.number("plausibility.senior_class_ratio"),
+                max_teachers_per_hundred=self.number("plausibility.max_teachers_per_hundred"),
             ),
             sources=dict(self.sources),
         )
@@ -522,6 +542,14 @@ class _Reader:
         computed = sub.text("computed", default="") or None
         if computed is not None and computed not in COMPUTED_ITEMS:
             sub.problems.append(Problem(None, "computed", f"应为 {'、'.join(COMPUTED_ITEMS)} 之一"))
+        not_applicable = sub.text("not_applicable", default="") or None
+        if not_applicable is not None and not_applicable not in NOT_APPLICABLE_CONDITIONS:
+            sub.problems.append(
+                Problem(None, "not_applicable", f"应为 {'、'.join(NOT_APPLICABLE_CONDITIONS)} 之一")
+            )
+        not_applicable_source = (
+            sub.text("not_applicable_source") if not_applicable is not None else ""
+        )
         subs_raw = entry.get("sub", []) if isinstance(entry, Mapping) else []
         open_sub = bool(entry.get("open_sub", False)) if isinstance(entry, Mapping) else False
         self._adopt(sub, path)
@@ -539,6 +567,9 @@ class _Reader:
             subs=subs,
             open_sub=open_sub,
             sub_title=sub.text("sub_title", default="") if open_sub else "",
+            not_applicable=not_applicable,
+            not_applicable_source=not_applicable_source,
+            hint=sub.text("hint", default="") if "hint" in (entry or {}) else "",
         )
 
     def vetoes(self) -> tuple[Veto, ...]:

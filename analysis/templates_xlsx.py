@@ -23,9 +23,11 @@ from analysis.county import (
     ASSESSMENT_YEAR,
     BASIC,
     BASIC_YEAR,
+    COUNTY_NAME,
     GOVERNMENT,
     JUDGEMENTS,
     MONITORING,
+    POPULATION,
     QUALITY,
     VETO,
 )
@@ -161,6 +163,8 @@ def _county_rows(standard: Standard) -> list[tuple[str, str, str, str]]:
         (BASIC, BASIC_YEAR, "通过国家义务教育基本均衡发展认定的年份（值）", "办法第四条：三年以上"),
         (BASIC, ASSESSMENT_YEAR, "本次评估年份（值）", ""),
         (BASIC, MONITORING, "基本均衡认定后年度监测（判定：达标 / 不达标）", "持续保持较高水平"),
+        (BASIC, COUNTY_NAME, "县名（值，选填）", ""),
+        (BASIC, POPULATION, "常住人口（值，人；选填，用于核对样本量）", "来源和年份写在说明"),
     ]
 
     def add(category: str, item: ItemSpec) -> None:
@@ -194,9 +198,13 @@ def _county_rows(standard: Standard) -> list[tuple[str, str, str, str]]:
 
 
 def _standard_words(item: ItemSpec) -> str:
-    if item.measure is None:
-        return "判定：达标 / 不达标 / 不适用"
-    return f"值：{item.measure.describe()}"
+    words = "判定：达标 / 不达标" if item.measure is None else f"值：{item.measure.describe()}"
+    if item.hint:
+        words += f"；{item.hint}"
+    if item.not_applicable is None:
+        return words + "；不允许不适用"
+    condition = item.not_applicable_source.removeprefix("[setting]").strip()
+    return words + f"；{condition}"
 
 
 def county_template(

@@ -22,6 +22,7 @@ from typing import Any
 
 from analysis.county import PASS, VETO, CountyFile
 from analysis.education_quality import assess_quality
+from analysis.exceptions import Exceptions
 from analysis.government import assess_government
 from analysis.items import AspectResult
 from analysis.resources import ResourceResult, SpecialCase, assess_resources
@@ -301,8 +302,53 @@ class ApprovalResult:
 
 
 @dataclass(frozen=True)
+class NotApplicableEntry:
+    """A (sub-)item the county marked 不适用, in the verdict's ``not_applicable`` list."""
+
+    aspect: str
+    id: str
+    title: str
+    note: str | None
+    admissible: bool
+    problem: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "aspect": self.aspect,
+            "id": self.id,
+            "title": self.title,
+            "note": self.note,
+            "admissible": self.admissible,
+            "problem": self.problem,
+        }
+
+
+def not_applicable_entries(
+    government: AspectResult, quality: AspectResult
+) -> tuple[NotApplicableEntry, ...]:
+    """Every 不适用 of the two aspects, admissible or not (SPEC §3, §5 ``not_applicable``)."""
+    found = []
+    for aspect, result in (("government", government), ("quality", quality)):
+        for item in result.items:
+            for part in item.walk():
+                mark = part.not_applicable
+                if mark is not None:
+                    found.append(
+                        NotApplicableEntry(
+                            aspect, part.id, part.title, mark.note, mark.admissible, mark.problem
+                        )
+                    )
+    return tuple(found)
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """Certified or not, and exactly why."""
+    """Certified or not, and exactly why.
+
+    ``reasons`` are what stands between the county and certification (none when
+    certified); ``notes`` are what a reader should know that is not a reason
+    (plausibility warnings, an approval that is borderline, a sample not checked).
+    """
 
     certified: bool
     eligible: bool | None
@@ -313,8 +359,15 @@ class Verdict:
     approval: ApprovalResult
     vetoes: tuple[VetoResult, ...]
     reasons: tuple[str, ...]
-    warnings: tuple[str, ...]
+    notes: tuple[str, ...]
     standard: Standard
+    not_applicable: tuple[NotApplicableEntry, ...] = ()
+    county: str | None = None
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The notes (the name the first release used)."""
+        return self.notes
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``renke verdict`` (SPEC §5); numbers unrounded."""
@@ -327,9 +380,12 @@ class Verdict:
             "quality": self.quality.to_dict(),
             "approval": self.approval.to_dict(),
             "vetoes": [veto.to_dict() for veto in self.vetoes],
+            "not_applicable": [entry.to_dict() for entry in self.not_applicable],
+            "county": self.county,
+            "notes": list(self.notes),
             "eligibility": self.eligibility.to_dict(),
             "standard": self.standard.id,
-            "warnings": list(self.warnings),
+            "warnings": list(self.notes),
         }
 
 
@@ -362,6 +418,7 @@ def compute_verdict(
     *,
     standard: Standard | None = None,
     special_cases: Iterable[SpecialCase] = (),
+    exceptions: Exceptions | None = None,
 ) -> Verdict:
     """The verdict of SPEC §2 from the schools, the county items and the approval.
 
@@ -378,6 +435,9 @@ def compute_verdict(
         Default ``yunnan-2022``.
     special_cases
         Accepted 特殊情况 for the resource indicators.
+    exceptions
+        Accepted 特殊情况 from a file (:func:`analysis.exceptions.read_exceptions`) or the
+        service: per indicator (added to ``special_cases``) and per item 3–5.
 
     Returns
     -------
@@ -389,12 +449,14 @@ def compute_verdict(
     standard = standard or load_standard()
     school_list = schools.schools if isinstance(schools, SchoolFile) else tuple(schools)
     units = build_units(school_list, standard)
+    exceptions = exceptions or Exceptions()
+    special_cases = (*special_cases, *exceptions.special_cases)
     eligibility = assess_eligibility(county, standard)
     resource = assess_resources(
         units.units, standard, excluded=units.excluded, special_cases=special_cases
     )
-    government = assess_government(units, county, standard)
-    quality = assess_quality(county, standard)
+    government = assess_government(units, county, standard, school_list, exceptions.items)
+    quality = assess_quality(county, standard, school_list)
     approval_result = _approval_result(approval, standard)
     vetoes = assess_vetoes(county, standard)
     reasons: list[str] = list(eligibility.reasons)
@@ -403,14 +465,20 @@ def compute_verdict(
     reasons.extend(quality.reasons)
     reasons.extend(_approval_reasons(approval_result))
     reasons.extend(r for r in (veto_reason(v) for v in vetoes) if r)
-    warnings: list[str] = []
+    notes: list[str] = []
     if isinstance(schools, SchoolFile):
-        warnings.extend(str(w) for w in schools.warnings)
+        notes.extend(str(w) for w in schools.warnings)
     if county is not None:
-        warnings.extend(str(w) for w in county.warnings)
-    warnings.extend(resource.warnings)
+        notes.extend(str(w) for w in county.warnings)
+    notes.extend(resource.warnings)
+    codes = {school.code for school in school_list}
+    notes.extend(
+        f"特殊情况：没有学校代码为“{case.code}”的学校，政府保障第 {case.item} 项的认定未采用"
+        for case in exceptions.items
+        if case.code not in codes
+    )
     if approval_result.met and approval_result.certainty in ("borderline", "insufficient"):
-        warnings.append(f"社会认可度按点估计达标，但{CERTAINTY_WORDS[approval_result.certainty]}")
+        notes.append(f"社会认可度按点估计达标，但{CERTAINTY_WORDS[approval_result.certainty]}")
     certified = (
         eligibility.eligible is True
         and resource.passed
@@ -429,6 +497,8 @@ def compute_verdict(
         approval=approval_result,
         vetoes=vetoes,
         reasons=tuple(reasons),
-        warnings=tuple(warnings),
+        notes=tuple(notes),
         standard=standard,
+        not_applicable=not_applicable_entries(government, quality),
+        county=county.county_name if county is not None else None,
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from analysis.concerns import Concerns
 from analysis.items import AspectResult, ItemResult
-from analysis.resources import SPECIAL_NOTE
-from analysis.standards import SECTION_LABELS, SECTIONS
+from analysis.resources import SPECIAL_NOTE, display_figure
+from analysis.standards import SECTION_LABELS, SECTIONS, unit_suffix
 from analysis.verdict import CERTAINTY_WORDS, Verdict, format_percent
 
 
@@ -31,11 +32,39 @@ def _aspect_lines(title: str, aspect: AspectResult) -> list[str]:
         extra = f"  {value}" if value else ""
         note = f"  （{item.note}）" if item.note else ""
         lines.append(f"  {item.id:<5} {status:<4} {item.title}{extra}{note}")
+        lines.extend(_concern_lines(item.concerns, "        "))
+        lines.extend(f"        {a.failure.text}（{SPECIAL_NOTE}：{a.note}）" for a in item.accepted)
         for sub in item.sub:
             sub_value = _value(sub)
             sub_extra = f"  {sub_value}" if sub_value else ""
             sub_note = f"  （{sub.note}）" if sub.note else ""
             lines.append(f"    {sub.id:<6} {sub.status:<4} {sub.title}{sub_extra}{sub_note}")
+            lines.extend(_concern_lines(sub.concerns, "          "))
+    return lines
+
+
+def _concern_lines(concerns: Concerns | None, indent: str) -> list[str]:
+    """The schools an item concerns, beside the evaluator's 判定 (SPEC §2.2)."""
+    if concerns is None:
+        return []
+    if not concerns.schools:
+        return [f"{indent}学校表：没有{concerns.label}"]
+    shown = "、".join(f"{s.name}（{s.students} 人）" for s in concerns.schools[:8])
+    more = f" 等 {len(concerns.schools)} 所" if len(concerns.schools) > 8 else ""
+    return [f"{indent}学校表中的{concerns.label}：{shown}{more}"]
+
+
+def _not_applicable_lines(verdict: Verdict) -> list[str]:
+    if not verdict.not_applicable:
+        return []
+    words = {"government": "政府保障", "quality": "教育质量"}
+    lines = [f"标为不适用（{len(verdict.not_applicable)} 项）："]
+    for entry in verdict.not_applicable:
+        judged = "认可，按达标计" if entry.admissible else f"不认可：{entry.problem}"
+        lines.append(
+            f"  {words[entry.aspect]}第 {entry.id} 项（{entry.title}）：{entry.note or ''}——{judged}"
+        )
+    lines.append("")
     return lines
 
 
@@ -43,6 +72,7 @@ def verdict_table(verdict: Verdict) -> str:
     """A plain-text report of the verdict: conclusion, reasons, then each aspect."""
     standard = verdict.standard
     lines = [
+        *([f"县：{verdict.county}"] if verdict.county else []),
         f"结论：{'认定通过' if verdict.certified else '不予认定'}（标准 {standard.id}）",
         "评估资格：" + {True: "具备", False: "不具备", None: "待定（缺少数据）"}[verdict.eligible],
         "",
@@ -50,6 +80,11 @@ def verdict_table(verdict: Verdict) -> str:
     if verdict.reasons:
         lines.append(f"原因（{len(verdict.reasons)} 条）：")
         lines.extend(f"  {n}. {reason}" for n, reason in enumerate(verdict.reasons, start=1))
+        lines.append("")
+    lines.extend(_not_applicable_lines(verdict))
+    if verdict.notes:
+        lines.append(f"请核对（不是原因，{len(verdict.notes)} 条）：")
+        lines.extend(f"  - {note}" for note in verdict.notes)
         lines.append("")
     resource = verdict.resource
     failing = [r for r in resource.units if not r.passed]
@@ -71,9 +106,11 @@ def verdict_table(verdict: Verdict) -> str:
     special = [r for r in resource.units if r.special]
     for result in special:
         for key, case in result.special.items():
+            limit = standard.indicator(key).threshold(result.unit.section)
             lines.append(
-                f"  {result.unit.label}{standard.indicator(key).name} {case.value:g}"
-                f"（{SPECIAL_NOTE}：{case.note}）"
+                f"  {result.unit.label}{standard.indicator(key).name} "
+                f"{display_figure(case.value, limit, trim=True)}{unit_suffix(standard.indicator(key).unit)}"
+                f"（{case.accepted_words}）"
             )
     lines.append("")
     lines.extend(_aspect_lines("政府保障程度", verdict.government))

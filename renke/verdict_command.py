@@ -25,6 +25,7 @@ OWN_OPTIONS = (
     "approval",
     "analysis",
     "standard",
+    "exceptions",
     "output_format",
 )
 
@@ -112,6 +113,11 @@ def _format_option(func: F) -> F:
 @click.option(
     "--standard", default="yunnan-2022", show_default=True, help="标准名称或标准 TOML 文件"
 )
+@click.option(
+    "--exceptions",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="已认定的特殊情况（CSV 或 XLSX，列见 docs/verdict.md）",
+)
 @_approval_options
 @_format_option
 def verdict(**options: Any) -> None:
@@ -156,7 +162,14 @@ def _run(own: Mapping[str, Any], analyze_options: dict[str, Any]) -> Any:
 
     standard = load_standard(own["standard"])
     refusals: list[InputRefused] = []
-    schools = county = approval = None
+    schools = county = approval = exceptions = None
+    if own.get("exceptions") is not None:
+        from analysis.exceptions import read_exceptions
+
+        try:
+            exceptions = read_exceptions(own["exceptions"], standard=standard)
+        except InputRefused as refused:
+            refusals.append(refused)
     try:
         schools = read_schools(own["schools"], standard=standard)
     except InputRefused as refused:
@@ -178,7 +191,7 @@ def _run(own: Mapping[str, Any], analyze_options: dict[str, Any]) -> Any:
         refusals.append(refused)
     if refusals or schools is None:
         raise _Refusals(refusals)
-    return compute_verdict(schools, county, approval, standard=standard)
+    return compute_verdict(schools, county, approval, standard=standard, exceptions=exceptions)
 
 
 def _approval_from_responses(path: Path, options: dict[str, Any], threshold: float) -> Any:

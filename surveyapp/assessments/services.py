@@ -186,11 +186,7 @@ def quality_signals(session: Session, assessment: Assessment) -> tuple[SignalCel
     The same counts as :func:`analysis.signals.quality_signals` on the export (a test
     holds the two together), without reading every response into Python.
     """
-    codes = "," + func.coalesce(Response.invalid_codes, "") + ","
-
-    def coded(code: str) -> Any:
-        return codes.contains(f",{code},")  # a whole code of the comma-separated list
-
+    coded = Response.coded
     eligible = Response.valid.is_(True) & (Response.answered >= STRAIGHT_LINING_MIN_ITEMS)
 
     def count(condition: Any) -> Any:

@@ -164,6 +164,19 @@ def latest(session: Session, assessment_id: int, kind: str) -> DataFile | None:
     ).first()
 
 
+def stored_version(
+    session: Session, assessment_id: int, kind: str, version: int
+) -> DataFile | None:
+    """One stored version of a file, as uploaded (every version is kept for audit)."""
+    return session.scalars(
+        select(DataFile).where(
+            DataFile.assessment_id == assessment_id,
+            DataFile.kind == kind,
+            DataFile.version == version,
+        )
+    ).first()
+
+
 def history(session: Session, assessment_id: int) -> list[DataFile]:
     return list(
         session.scalars(

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from analysis.tables import InputRefused
@@ -43,7 +56,8 @@ def upload(assessment_id: int, kind: str) -> ResponseReturnValue:
         )
     except InputRefused as refused:
         return _page(assessment, kind=kind, problems=[str(p) for p in refused.problems]), 422
-    refresh_summary(session, assessment)  # the province's overview reads it
+    # the province's overview reads it
+    refresh_summary(session, assessment, ZoneInfo(current_app.config["RENKE_TIMEZONE"]))
     session.commit()
     flash(
         f"已接受{DATA_KINDS[kind]}（第 {accepted.data_file.version} 版，{accepted.data_file.summary}）"
@@ -51,6 +65,25 @@ def upload(assessment_id: int, kind: str) -> ResponseReturnValue:
     for warning in accepted.warnings:
         flash(f"请核对：{warning}", "warning")
     return redirect(url_for("imports.data", assessment_id=assessment.id))
+
+
+@blueprint.get("/a/<int:assessment_id>/data/<kind>/v<int:version>")
+@login_required
+def download(assessment_id: int, kind: str, version: int) -> Response:
+    assessment = load_assessment(assessment_id)
+    stored = services.stored_version(db.session(), assessment.id, kind, version)
+    if stored is None:
+        abort(404)
+    suffix = stored.filename.rsplit(".", 1)[-1].lower() if "." in stored.filename else "csv"
+    name = f"renke-{kind}-v{stored.version}.{suffix if suffix in ('csv', 'xlsx') else 'bin'}"
+    return Response(
+        stored.content,
+        mimetype="application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename={name}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @blueprint.get("/a/<int:assessment_id>/templates/<kind>.xlsx")

@@ -311,6 +311,7 @@ def _review(
         if decision == "confirmed":
             response.valid = False
             response.invalid_reason = MANUAL_PREFIX + str(reason)
+            response.invalid_codes = ",".join([*response.codes, "manual"])
         changed += 1
     session.flush()
     return changed
@@ -322,6 +323,7 @@ def _withdraw(review: FlagReview, response: Response, user: User, now: datetime)
     if review.decision == "confirmed":
         response.valid = review.previous_valid
         response.invalid_reason = review.previous_reason
+        response.invalid_codes = ",".join(c for c in response.codes if c != "manual") or None
 
 
 def restore(

@@ -10,7 +10,9 @@ from surveyapp.models.integrity_run import IntegrityRun
 from surveyapp.models.link import CollectionLink
 from surveyapp.models.questionnaire import Questionnaire
 from surveyapp.models.response import Response
+from surveyapp.models.special_case import SpecialCaseRecord
 from surveyapp.models.summary import VerdictSummary
+from surveyapp.models.verdict_freeze import VerdictFreeze
 
 __all__ = [
     "Assessment",
@@ -24,6 +26,8 @@ __all__ = [
     "Questionnaire",
     "Response",
     "School",
+    "SpecialCaseRecord",
     "User",
     "VerdictSummary",
+    "VerdictFreeze",
 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, false
+from sqlalchemy import JSON, CheckConstraint, ColumnElement, ForeignKey, Index, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from analysis.vocabulary import (
@@ -82,6 +82,16 @@ class Response(Base):
 
     def __repr__(self) -> str:
         return f"<Response {self.public_id} {self.respondent_group} valid={self.valid}>"
+
+    @property
+    def codes(self) -> list[str]:
+        """The invalid-reason codes, in the order they were given."""
+        return [code for code in (self.invalid_codes or "").split(",") if code]
+
+    @staticmethod
+    def coded(code: str) -> ColumnElement[bool]:
+        """SQL: the response carries ``code``, a whole code of its comma-separated list."""
+        return ("," + func.coalesce(Response.invalid_codes, "") + ",").contains(f",{code},")
 
 
 def answer_pattern(answers: dict[str, str]) -> tuple[int, bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -367,7 +367,7 @@ def sort_rows(rows: list[CountyRow], key: str, descending: bool = False) -> list
     return present + blank
 
 
-def refresh_summary(session: Session, assessment: Assessment) -> VerdictSummary:
+def refresh_summary(session: Session, assessment: Assessment, zone: tzinfo) -> VerdictSummary:
     """Compute an assessment's verdict now and store its summary for the overview.
 
     Called where the verdict's inputs change (an accepted upload) and by the explicit
@@ -375,7 +375,7 @@ def refresh_summary(session: Session, assessment: Assessment) -> VerdictSummary:
     """
     from surveyapp.verdicts.services import assessment_verdict
 
-    result = assessment_verdict(session, assessment)
+    result = assessment_verdict(session, assessment, zone)
     if result.verdict is None:
         overall = result.approval.overall if result.approval else None
         interval = overall.ci if overall else None
@@ -389,7 +389,13 @@ def refresh_summary(session: Session, assessment: Assessment) -> VerdictSummary:
             sample_ok=None,
             reasons=result.missing,
         )
-    verdict = result.verdict.to_dict()
+    return summary_from_verdict(session, assessment, result.verdict.to_dict())
+
+
+def summary_from_verdict(
+    session: Session, assessment: Assessment, verdict: dict[str, Any], *, frozen: bool = False
+) -> VerdictSummary:
+    """Store the summary of a verdict's JSON (SPEC §5), as computed or as frozen."""
     approval = verdict["approval"]
     ci = approval.get("ci")
     return record_summary(
@@ -401,10 +407,11 @@ def refresh_summary(session: Session, assessment: Assessment) -> VerdictSummary:
         ci=(ci[0], ci[1]) if ci else None,
         sample_ok=approval.get("sample_ok"),
         reasons=verdict["reasons"],
+        frozen=frozen,
     )
 
 
-def refresh_province(session: Session, province: str) -> int:
+def refresh_province(session: Session, province: str, zone: tzinfo) -> int:
     """Recompute and store the summary of every county's latest assessment."""
     rows, _ = county_rows(session, province, utcnow())
     count = 0
@@ -412,6 +419,6 @@ def refresh_province(session: Session, province: str) -> int:
         if row.current is not None:
             assessment = session.get(Assessment, row.current.assessment_id)
             if assessment is not None:
-                refresh_summary(session, assessment)
+                refresh_summary(session, assessment, zone)
                 count += 1
     return count

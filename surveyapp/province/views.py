@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -136,7 +148,8 @@ def plan_upload() -> ResponseReturnValue:
 def refresh() -> ResponseReturnValue:
     _require_province_role()
     session = db.session()
-    count = services.refresh_province(session, _province())
+    zone = ZoneInfo(current_app.config["RENKE_TIMEZONE"])
+    count = services.refresh_province(session, _province(), zone)
     session.commit()
     flash(f"已重新计算 {count} 个县的结论摘要")
     return redirect(url_for("province.index"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -191,7 +192,7 @@ def test_the_demo_verdict_reads_as_the_issue_asks(session):
     from surveyapp.verdicts.services import assessment_verdict
 
     assessment = seed_demo(session, responses=True)
-    result = assessment_verdict(session, assessment)
+    result = assessment_verdict(session, assessment, ZoneInfo("Asia/Shanghai"))
     assert result.missing == []
     assert result.verdict is not None and result.verdict.eligible is True
     assert list(result.verdict.reasons) == [
@@ -215,14 +216,14 @@ def test_a_county_file_of_another_year_is_refused(client, session, evaluator):
 def test_values_too_long_for_the_database_are_problems_by_row(client, session, evaluator):
     assessment, token = evaluator
     rows = schools_rows()
-    rows[0]["学校代码"] = "X" * 41
+    rows[4]["学校代码"] = "X" * 41  # P05: no 教学点 belongs to it
     rows[1]["学校名称"] = "很长的名字" * 30
     from tests.verdict.county40 import schools_csv as build
 
     response = upload(client, assessment, token, "schools", build(rows))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "第2行，“学校代码”列：不能超过 40 个字符" in page
+    assert "第6行，“学校代码”列：不能超过 40 个字符" in page
     assert "第3行，“学校名称”列：不能超过 120 个字符" in page
 
 

@@ -77,6 +77,7 @@ def school(
         "音乐专用教室最小面积": 100,
         "美术专用教室最小面积": 95,
         "是否寄宿制": "否",
+        "办学性质": "",
     }
     # facilities: enough for both sections at the junior (higher) per-student level,
     # scaled up for 高中 students so that their share does not starve the units

@@ -92,11 +92,13 @@ def test_schools_template_names_units_and_sources() -> None:
     assert len(read_schools(out.getvalue()).schools) == 40
 
 
-def test_county_template_lists_every_row_and_reads() -> None:
+def test_county_template_lists_every_row_and_is_refused_empty() -> None:
     data = county_template()
     book = load_workbook(io.BytesIO(data))
     ids = [(row[0].value, row[1].value) for row in book["数据"].iter_rows(min_row=2)]
     assert ("政府保障", "8.2") in ids and ("教育质量", "9.1") in ids and ("否决", "6") in ids
     assert not any(c == "政府保障" and i in ("3", "4", "5") for c, i in ids)
-    county = read_county(data)
-    assert all(entry.judgement is None for entry in county.entries)
+    # the template as downloaded is read, and refused as not filled in (issue 9)
+    with pytest.raises(InputRefused) as refused:
+        read_county(data)
+    assert [p.message for p in refused.value.problems] == ["未填写任何项目"]
