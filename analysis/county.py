@@ -40,7 +40,23 @@ CATEGORY_SYNONYMS = {
 BASIC_YEAR = "基本均衡认定年份"
 ASSESSMENT_YEAR = "评估年份"
 MONITORING = "年度监测"
-BASIC_IDS = (BASIC_YEAR, ASSESSMENT_YEAR, MONITORING)
+COUNTY_NAME = "县名"
+COUNTY_CODE = "行政区划代码"
+POPULATION = "常住人口"
+# optional 基本情况 rows (SPEC §3): text, and counts (the population, its split, the caps)
+BASIC_TEXT_IDS = (COUNTY_NAME, COUNTY_CODE)
+BASIC_COUNT_IDS = (
+    POPULATION,
+    "城区人口",
+    "镇区人口",
+    "乡村人口",
+    "城镇人口",
+    "校长数",
+    "教师数",
+    "人大代表数",
+    "政协委员数",
+)
+BASIC_IDS = (BASIC_YEAR, ASSESSMENT_YEAR, MONITORING, *BASIC_TEXT_IDS, *BASIC_COUNT_IDS)
 
 PASS = "达标"
 FAIL = "不达标"
@@ -123,6 +139,16 @@ class CountyFile:
     def monitoring(self) -> str | None:
         entry = self.entry(BASIC, MONITORING)
         return None if entry is None else entry.judgement
+
+    def count(self, item_id: str) -> int | None:
+        """A 基本情况 count (常住人口, 城区人口, …, 校长数), or ``None`` when not given."""
+        entry = self.entry(BASIC, item_id)
+        return None if entry is None or entry.value is None else int(entry.value)
+
+    @property
+    def population(self) -> int | None:
+        """常住人口 (SPEC §2.5), when the file gives it."""
+        return self.count(POPULATION)
 
 
 def normalise_id(text: str) -> str:
@@ -355,6 +381,13 @@ def _parse_basic(
         )
         return None
     value: float | None = None
+    if item_id in BASIC_TEXT_IDS:
+        return CountyEntry(row, BASIC, item_id, None, value_text, judgement, note)
+    if item_id in BASIC_COUNT_IDS:
+        number = None if value_text is None else _number(value_text.removesuffix("人"))
+        if value_text is not None and (number is None or not number.is_integer() or number < 0):
+            problems.append(Problem(row, "值", f"“{value_text}”不是人数"))
+        return CountyEntry(row, BASIC, item_id, number, value_text, judgement, note)
     if item_id == MONITORING:
         if judgement is not None and judgement not in (PASS, FAIL):
             problems.append(Problem(row, "判定", f"“{judgement}”不是可选值（{PASS} / {FAIL}）"))

@@ -22,9 +22,11 @@ from typing import Any, Final
 
 import numpy as np
 
+from analysis.county import CountyFile
 from analysis.display import format_level, format_percent
 from analysis.responses import Responses
-from analysis.sampling import PARENTS, SamplePlan, band_range, plan_shares
+from analysis.sampling import PARENTS, SamplePlan, band_range, plan_from_standard, plan_shares
+from analysis.standards import SamplingSettings
 from analysis.vocabulary import AREAS, GROUPS
 
 #: Under this share of its quota a group, area or grade band is a warning (SPEC §2.5).
@@ -246,3 +248,30 @@ def _grade_number(label: str) -> int | None:
     if text.endswith(".0"):
         text = text[:-2]
     return int(text) if text.isdigit() and 1 <= int(text) <= 9 else None
+
+
+#: 基本情况 rows that cap a group's quota (SPEC §3 county file, §2.5 caps).
+CAP_ROWS: Final = {"校长": "校长数", "教师": "教师数", "人大代表": "人大代表数", "政协委员": "政协委员数"}
+AREA_ROWS: Final = {"城区": "城区人口", "镇区": "镇区人口", "乡村": "乡村人口"}
+
+
+def plan_for_county(
+    settings: SamplingSettings, population: int | None, county: CountyFile | None = None
+) -> SamplePlan | None:
+    """The plan from 常住人口 (given, else the county file's 基本情况 row), with the
+    county file's area split (城区/镇区/乡村人口, when all three are given) and caps;
+    None without a population."""
+    if population is None and county is not None:
+        population = county.population
+    if population is None:
+        return None
+    caps: dict[str, int] = {}
+    areas: dict[str, int] | None = None
+    if county is not None:
+        caps = {g: n for g, row in CAP_ROWS.items() if (n := county.count(row)) is not None}
+        split = {a: county.count(row) for a, row in AREA_ROWS.items()}
+        if all(n is not None for n in split.values()):
+            areas = {a: int(n or 0) for a, n in split.items()}
+    return plan_from_standard(
+        population, settings, area_populations=areas, group_populations=caps or None
+    )
