@@ -175,6 +175,7 @@ def check_sample(
     planned_groups: Sequence[str] | None = None,
     exception: ShareException | None = None,
     parent_minimum: Fraction = PARENT_MINIMUM,
+    target: int | None = None,
 ) -> SampleCheck:
     """The sample check of SPEC §2.5.
 
@@ -190,20 +191,24 @@ def check_sample(
         planned share, :func:`analysis.sampling.plan_shares`).
     exception : ShareException, optional
         A recorded exception to the 家长 share: that check then passes, saying so.
+    target : int, optional
+        N when there is no plan (an analysis checked again against its own N).
     """
     groups = planned_groups if planned_groups is not None else list(plan_shares(plan))
+    if plan is not None:
+        target = plan.total
     checks = (
-        _size_rule(counts.n_valid, None if plan is None else plan.total),
+        _size_rule(counts.n_valid, target),
         _parent_rule(counts, parent_minimum, exception),
         _groups_rule(counts, groups),
     )
     share = counts.by_group.get(PARENTS, 0) / counts.n_valid if counts.n_valid else None
     return SampleCheck(
         n_valid=counts.n_valid,
-        target=None if plan is None else plan.total,
+        target=target,
         parent_share=share,
         by_group={g: int(counts.by_group.get(g, 0)) for g in GROUPS},
-        ok=None if plan is None else all(rule.passed is True for rule in checks),
+        ok=None if target is None else all(rule.passed is True for rule in checks),
         checks=checks,
         warnings=tuple(_quota_warnings(counts, plan)) if plan is not None else (),
         exception=exception,
@@ -275,3 +280,22 @@ def plan_for_county(
     return plan_from_standard(
         population, settings, area_populations=areas, group_populations=caps or None
     )
+
+
+def recheck_sample(sample: Mapping[str, Any], target: int | None = None) -> SampleCheck | None:
+    """The sample check again, from the ``sample`` of ``renke analyze``'s JSON (SPEC §5):
+    its counts against its own N (``target`` there), else against ``target``.
+
+    None when the entry is not that JSON (no whole ``n_valid`` and ``by_group``).
+    """
+    n_valid, by_group, own = sample.get("n_valid"), sample.get("by_group"), sample.get("target")
+    if not _whole(n_valid) or not isinstance(by_group, Mapping):
+        return None
+    if not all(g in GROUPS and _whole(n) for g, n in by_group.items()):
+        return None
+    counts = SampleCounts(int(n_valid), {str(g): int(n) for g, n in by_group.items()})
+    return check_sample(counts, None, target=int(own) if _whole(own) else target)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
