@@ -62,7 +62,9 @@ def detail(assessment_id: int) -> str:
         counts=services.group_counts(session, assessment_id),
         progress=quotas.progress(session, assessment),
         signals=services.quality_signals(session, assessment),
-        result=SimpleNamespace(approval=live_approval(session, assessment)),
+        result=SimpleNamespace(
+            approval=live_approval(session, assessment, plan=quotas.sample_plan(assessment))
+        ),
         std=standard_for(assessment.standard),
         state=STATE_LABELS[assessment.state_at(db.utcnow())],
     )

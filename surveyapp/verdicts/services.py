@@ -12,6 +12,7 @@ from analysis.schools import SchoolFile
 from analysis.standards import Standard
 from analysis.verdict import Verdict, approval_from_report, compute_verdict
 from surveyapp.approval import live_approval, standard_for
+from surveyapp.quotas import sample_plan
 from surveyapp.imports.services import latest, parse
 from surveyapp.models import Assessment, DataFile
 
@@ -30,7 +31,7 @@ class AssessmentVerdict:
 def assessment_verdict(session: Session, assessment: Assessment) -> AssessmentVerdict:
     standard = standard_for(assessment.standard)
     files = {kind: latest(session, assessment.id, kind) for kind in ("schools", "county")}
-    report = live_approval(session, assessment)
+    report = live_approval(session, assessment, plan=sample_plan(assessment))
     missing = []
     if files["schools"] is None:
         missing.append("尚未上传学校数据，资源配置和政府保障第 3–5 项无法计算")
