@@ -60,7 +60,13 @@ from analysis.approval_sums import (
 from analysis.display import format_percent
 from analysis.intervals import check_method
 from analysis.responses import Responses, check_labels, read_responses, score, select_items
-from analysis.sample_check import SampleCheck, SampleCounts, ShareException, check_sample, count_sample
+from analysis.sample_check import (
+    SampleCheck,
+    SampleCounts,
+    ShareException,
+    check_sample,
+    count_sample,
+)
 from analysis.sampling import SamplePlan, plan_shares
 from analysis.schemes import Scheme, load_scheme
 from analysis.standards import SamplingSettings
@@ -216,7 +222,9 @@ def _check_options(overall: str, ci: str, level: float, threshold: float) -> lis
 def _refuse_bad_options(options: _Options) -> None:
     problems = _check_options(options.overall, options.ci, options.level, options.threshold)
     if options.weights is not None and options.overall == "planned":
-        problems.append(Problem(None, "--weights", "planned 按抽样计划的结构加权，不能同时给出 --weights"))
+        problems.append(
+            Problem(None, "--weights", "planned 按抽样计划的结构加权，不能同时给出 --weights")
+        )
     elif options.weights is not None and options.overall != "policy":
         problems.append(Problem(None, "--weights", "群体权重只用于 --overall policy"))
     if problems:
@@ -232,7 +240,12 @@ def _decide_mode(
 ) -> tuple[Decided, tuple[str, ...]]:
     combination = pooled(table) if weights is None else combine(table, figures, weights)
     decided = decide(
-        table, combination, mode=mode, ci=options.ci, level=options.level, threshold=options.threshold
+        table,
+        combination,
+        mode=mode,
+        ci=options.ci,
+        level=options.level,
+        threshold=options.threshold,
     )
     return decided, combination.lonely
 
@@ -313,6 +326,8 @@ def _with_sample(
         return ApprovalReport(**{**report.__dict__, **extra})
     warnings = report.warnings + sample.warnings
     return ApprovalReport(**{**report.__dict__, "sample": sample, "warnings": warnings, **extra})
+
+
 def describe_estimand(scheme: Scheme, items: Sequence[str] | None = None) -> str:
     """The estimand in words (SPEC §4 "Estimand"), for every report."""
     approving = "、".join(label for label, s in scheme.scores.items() if s == 1.0)

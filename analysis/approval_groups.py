@@ -126,7 +126,9 @@ def estimate_groups(
     for k, name in enumerate(table.groups):
         n = int(table.sums.n[k])
         if not figures.usable[k]:
-            estimates[name] = GroupEstimate(name, n, None, None, None, None, None, True, None, NO_WEIGHT)
+            estimates[name] = GroupEstimate(
+                name, n, None, None, None, None, None, True, None, NO_WEIGHT
+            )
             warnings.append(f"{name}：{NO_WEIGHT}")
             continue
         p, n_kish = float(figures.p[k]), float(figures.kish[k])

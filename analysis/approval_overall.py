@@ -232,7 +232,9 @@ def decide(
     if nulled:
         return Decided(estimate, None, None)
     chance = p_value(ci, p, se, n=n, df=df, n_kish=n_kish, threshold=threshold, level=level)
-    return Decided(estimate, chance, certainty_of(n_kish, interval.lower, interval.upper, threshold))
+    return Decided(
+        estimate, chance, certainty_of(n_kish, interval.lower, interval.upper, threshold)
+    )
 
 
 def certainty_of(n_kish: float, lower: float, upper: float, threshold: float) -> Certainty:

@@ -205,7 +205,9 @@ def _check_cluster_totals(table: Table, problems: list[Problem]) -> None:
     counted = np.bincount(clusters.group, weights=clusters.n, minlength=len(table.groups))
     counted = counted + clusters.loose.n
     problems.extend(
-        Problem(None, name, f"按学校的汇总共 {int(counted[k])} 人，群体汇总为 {int(table.sums.n[k])} 人")
+        Problem(
+            None, name, f"按学校的汇总共 {int(counted[k])} 人，群体汇总为 {int(table.sums.n[k])} 人"
+        )
         for k, name in enumerate(table.groups)
         if int(counted[k]) != int(table.sums.n[k])
     )
@@ -290,9 +292,7 @@ def table_from_arrays(
         school=relabel[keys % schools],
         labels=tuple(school_labels[k] for k in used.tolist()),
         n=np.bincount(inverse, minlength=count).astype(np.int64),
-        n_positive=np.bincount(inverse, weights=weight[has] > 0, minlength=count).astype(
-            np.int64
-        ),
+        n_positive=np.bincount(inverse, weights=weight[has] > 0, minlength=count).astype(np.int64),
         sum_wa=np.bincount(inverse, weights=wa, minlength=count).astype(np.float64),
         sum_wb=np.bincount(inverse, weights=wb, minlength=count).astype(np.float64),
         loose=_select(loose, present),

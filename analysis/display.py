@@ -59,9 +59,7 @@ def _significant(percent: float) -> str:
     return f"{percent:#.2g}".rstrip(".")
 
 
-def p_value_sentence(
-    p_value: float | None, approval: float | None, threshold: float
-) -> str | None:
+def p_value_sentence(p_value: float | None, approval: float | None, threshold: float) -> str | None:
     """The p-value as a sentence, only when p̂ ≥ θ (SPEC §4 "Decision"); else None.
 
     "在随机抽样的假定下，若全县真实认可度恰为 85%，得到不低于 88.3% 的结果的概率约为 0.21%"

@@ -256,7 +256,12 @@ def _grade_number(label: str) -> int | None:
 
 
 #: 基本情况 rows that cap a group's quota (SPEC §3 county file, §2.5 caps).
-CAP_ROWS: Final = {"校长": "校长数", "教师": "教师数", "人大代表": "人大代表数", "政协委员": "政协委员数"}
+CAP_ROWS: Final = {
+    "校长": "校长数",
+    "教师": "教师数",
+    "人大代表": "人大代表数",
+    "政协委员": "政协委员数",
+}
 AREA_ROWS: Final = {"城区": "城区人口", "镇区": "镇区人口", "乡村": "乡村人口"}
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from analysis.display import certainty_words, format_percent
 from analysis.items import AspectResult, ItemResult
 from analysis.resources import SPECIAL_NOTE
 from analysis.standards import SECTION_LABELS, SECTIONS
-from analysis.display import certainty_words, format_percent
 from analysis.verdict import ApprovalResult, Verdict
 
 
@@ -109,9 +109,15 @@ def approval_lines(approval: ApprovalResult) -> list[str]:
     certainty = ""
     if approval.certainty:
         certainty = f"；{certainty_words(approval.certainty, approval.level, theta)}"
-    state = {True: "达标", False: "未达标", None: "未确立（样本不符合计划或无法核对）"}[approval.passed]
-    lines = [f"社会认可度：{format_percent(approval.approval, theta)}{interval}{certainty} — {state}"]
+    state = {True: "达标", False: "未达标", None: "未确立（样本不符合计划或无法核对）"}[
+        approval.passed
+    ]
+    lines = [
+        f"社会认可度：{format_percent(approval.approval, theta)}{interval}{certainty} — {state}"
+    ]
     if approval.sample is not None:
         marks = {True: "✓", False: "✗", None: "？"}
-        lines.extend(f"  样本 {marks[rule.passed]} {rule.detail}" for rule in approval.sample.checks)
+        lines.extend(
+            f"  样本 {marks[rule.passed]} {rule.detail}" for rule in approval.sample.checks
+        )
     return lines

@@ -35,7 +35,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 OPTION_NAMES = ("scheme", "items", "overall", "weights", "cluster", "ci", "level", "threshold")
 
 
-
 def approval_options(func: F) -> F:
     """Add the analyze options of SPEC §5 to a click command.
 
@@ -170,7 +169,9 @@ def approval_from_options(
 @click.command("analyze")
 @click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @approval_options
-@click.option("--population", type=click.IntRange(min=1), default=None, help="常住人口（核对样本量）")
+@click.option(
+    "--population", type=click.IntRange(min=1), default=None, help="常住人口（核对样本量）"
+)
 @click.option(
     "--county",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -227,5 +228,3 @@ def _report(
     county = None if county_path is None else read_county(county_path, standard=standard)
     plan = plan_for_county(standard.sampling, population, county)
     return approval_from_options(responses, plan=plan, settings=standard.sampling, **options)
-
-

@@ -91,7 +91,14 @@ def _group_lines(report: ApprovalReport) -> list[str]:
             lines.append(f"{_pad(estimate.group, 10)}  {SUPPRESSED}")
         else:
             lines.append(
-                _row(estimate.group, estimate.n, estimate.approval, estimate.ci, _flags(estimate), theta)
+                _row(
+                    estimate.group,
+                    estimate.n,
+                    estimate.approval,
+                    estimate.ci,
+                    _flags(estimate),
+                    theta,
+                )
             )
     return lines
 
@@ -101,7 +108,9 @@ def _overall_lines(report: ApprovalReport) -> list[str]:
     lines = [_row("总体", overall.n, overall.approval, overall.ci, MODE_NAMES[overall.mode], theta)]
     planned = report.planned
     if planned is not None and overall.mode != "planned":
-        lines.append(_row("按计划结构", overall.n, planned.approval, planned.ci, "敏感性参考", theta))
+        lines.append(
+            _row("按计划结构", overall.n, planned.approval, planned.ci, "敏感性参考", theta)
+        )
     lines.append("")
     details = f"自由度 {overall.df}，Kish 有效样本量 {overall.n_kish:.1f}"
     if overall.weights is not None:

@@ -123,9 +123,9 @@ class _Refusals(Exception):
 
 def _run(own: Mapping[str, Any], analyze_options: dict[str, Any]) -> Any:
     from analysis.county import read_county
+    from analysis.sample_check import plan_for_county
     from analysis.schools import read_schools
     from analysis.standards import load_standard
-    from analysis.sample_check import plan_for_county
     from analysis.verdict import (
         approval_from_analysis,
         approval_from_report,

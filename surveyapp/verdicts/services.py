@@ -12,9 +12,9 @@ from analysis.schools import SchoolFile
 from analysis.standards import Standard
 from analysis.verdict import Verdict, approval_from_report, compute_verdict
 from surveyapp.approval import live_approval, standard_for
-from surveyapp.quotas import sample_plan
 from surveyapp.imports.services import latest, parse
 from surveyapp.models import Assessment, DataFile
+from surveyapp.quotas import sample_plan
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from statsmodels.stats.proportion import proportion_confint
 from analysis.approval import (
     GROUPS,
     ClusterSums,
-    SchoolClusters,
     GroupSums,
+    SchoolClusters,
     analyze_responses,
     estimate_from_sums,
     format_percent,
@@ -364,9 +364,13 @@ def test_sums_as_sql_would_compute_them() -> None:
 def test_sums_validation() -> None:
     sums = GroupSums("家长", 2, 1.0, 2.0, 1.0, 1.0, 2.0)
     with pytest.raises(InputRefused, match="学校“S1”的群体没有汇总数据"):
-        estimate_from_sums([sums], clusters=SchoolClusters((ClusterSums("学生", "S1", 1, 1.0, 1.0),)))
+        estimate_from_sums(
+            [sums], clusters=SchoolClusters((ClusterSums("学生", "S1", 1, 1.0, 1.0),))
+        )
     with pytest.raises(InputRefused, match="按学校的汇总共 1 人，群体汇总为 2 人"):
-        estimate_from_sums([sums], clusters=SchoolClusters((ClusterSums("家长", "S1", 1, 1.0, 1.0),)))
+        estimate_from_sums(
+            [sums], clusters=SchoolClusters((ClusterSums("家长", "S1", 1, 1.0, 1.0),))
+        )
     with pytest.raises(InputRefused, match="不是已知群体"):
         estimate_from_sums([GroupSums("老师", 2, 1.0, 2.0, 1.0, 1.0, 2.0)])
 

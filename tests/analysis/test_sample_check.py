@@ -107,7 +107,9 @@ def test_parents_at_half_pass_and_just_under_fail(tmp_path: Path) -> None:
 
 def test_an_exception_to_the_parent_share_is_shown_with_the_check(tmp_path: Path) -> None:
     under = write_responses(tmp_path / "b.csv", {"家长": 8, **ONE_EACH, "其他群众": 3})
-    exception = ShareException("寄宿制学校家长难以联系", "文教函〔2026〕12号", "张评估", "2026-11-30")
+    exception = ShareException(
+        "寄宿制学校家长难以联系", "文教函〔2026〕12号", "张评估", "2026-11-30"
+    )
     report = analyze_responses(under, plan=plan_sample(POPULATION), exception=exception)
     assert report.sample is not None and report.sample.ok is True
     passed, detail = checks(report.sample.to_dict())["parent_share"]
@@ -138,7 +140,15 @@ def test_quota_warnings_for_groups_areas_and_grade_bands() -> None:
     assert plan.total == 150 and plan.groups.quotas["家长"] == 75
     counts = SampleCounts(
         n_valid=150,
-        by_group={"家长": 80, "学生": 11, "教师": 13, "校长": 13, "人大代表": 11, "政协委员": 11, "其他群众": 11},
+        by_group={
+            "家长": 80,
+            "学生": 11,
+            "教师": 13,
+            "校长": 13,
+            "人大代表": 11,
+            "政协委员": 11,
+            "其他群众": 11,
+        },
         by_area={"镇区": 47, "乡村": 103},
         by_grade={"家长": {1: 30, 2: 10, 5: 30, 8: 10}, "学生": {4: 6, 8: 5}},
     )
@@ -167,7 +177,7 @@ def test_exit_codes_follow_the_sample_check(tmp_path: Path) -> None:
 
 def test_population_from_the_county_file(tmp_path: Path) -> None:
     county = tmp_path / "county.csv"
-    county.write_text("类别,编号,值,判定,说明\n基本情况,常住人口,\"10,000\",,\n", encoding="utf-8")
+    county.write_text('类别,编号,值,判定,说明\n基本情况,常住人口,"10,000",,\n', encoding="utf-8")
     short = write_responses(tmp_path / "short.csv", {"家长": 7, **ONE_EACH})
     result = CliRunner().invoke(analyze, [str(short), "--county", str(county), "--format", "json"])
     assert json.loads(result.output)["sample"]["target"] == 15 and result.exit_code == 1
@@ -210,9 +220,7 @@ def test_planned_with_population_and_caps_is_policy_with_the_quotas() -> None:
     )
     assert planned.overall.approval == pytest.approx(policy.overall.approval, rel=1e-14)
     assert planned.overall.se == pytest.approx(policy.overall.se, rel=1e-12)
-    assert planned.overall.weights == pytest.approx(
-        {g: q / plan.total for g, q in quotas.items()}
-    )
+    assert planned.overall.weights == pytest.approx({g: q / plan.total for g, q in quotas.items()})
 
 
 def test_planned_far_from_pooled_is_a_warning(tmp_path: Path) -> None:

@@ -113,8 +113,15 @@ def test_analysis_json(files: dict[str, Path]) -> None:
                 "sample": {
                     "n_valid": 800,
                     "target": 750,
-                    "by_group": {"家长": 420, "学生": 200, "教师": 100, "校长": 20,
-                                 "人大代表": 20, "政协委员": 20, "其他群众": 20},
+                    "by_group": {
+                        "家长": 420,
+                        "学生": 200,
+                        "教师": 100,
+                        "校长": 20,
+                        "人大代表": 20,
+                        "政协委员": 20,
+                        "其他群众": 20,
+                    },
                 },
             }
         ),
@@ -153,7 +160,10 @@ def _responses_csv(approving: int, total: int) -> str:
     for number in range(total):
         answer = "满意" if number < approving else "一般"
         lines.append(f"家长,{answer},{answer}")
-    lines += [f"{group},满意,一般" for group in ("学生", "教师", "校长", "人大代表", "政协委员", "其他群众")]
+    lines += [
+        f"{group},满意,一般"
+        for group in ("学生", "教师", "校长", "人大代表", "政协委员", "其他群众")
+    ]
     return "\n".join(lines) + "\n"
 
 
