@@ -293,14 +293,19 @@ def recheck_sample(sample: Mapping[str, Any], target: int | None = None) -> Samp
 
     None when the entry is not that JSON (no whole ``n_valid`` and ``by_group``).
     """
-    n_valid, by_group, own = sample.get("n_valid"), sample.get("by_group"), sample.get("target")
-    if not _whole(n_valid) or not isinstance(by_group, Mapping):
+    n_valid, by_group = _whole(sample.get("n_valid")), sample.get("by_group")
+    if n_valid is None or not isinstance(by_group, Mapping):
         return None
-    if not all(g in GROUPS and _whole(n) for g, n in by_group.items()):
+    counted = {str(g): _whole(n) for g, n in by_group.items()}
+    if not all(g in GROUPS and n is not None for g, n in counted.items()):
         return None
-    counts = SampleCounts(int(n_valid), {str(g): int(n) for g, n in by_group.items()})
-    return check_sample(counts, None, target=int(own) if _whole(own) else target)
+    counts = SampleCounts(n_valid, {g: n for g, n in counted.items() if n is not None})
+    own_target = _whole(sample.get("target"))
+    return check_sample(counts, None, target=target if own_target is None else own_target)
 
 
-def _whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+def _whole(value: object) -> int | None:
+    """A count from JSON: a whole number ≥ 0 (not a bool), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None

@@ -353,6 +353,8 @@ def _approval_result(approval: ApprovalInput | None, standard: Standard) -> Appr
         return ApprovalResult(None, None, None, None, threshold, None)
     met = approval.approval >= threshold
     certainty = approval.certainty if math.isclose(approval.threshold, threshold) else None
+    sample_ok: bool | None
+    passed: bool | None
     if approval.source == "--approval":
         sample_ok, passed = None, met  # the sample is the user's responsibility
     else:
