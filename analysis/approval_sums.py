@@ -280,21 +280,28 @@ def table_from_arrays(
     has = school >= 0
     loose = _bincount_sums(group[~has], size, weight[~has], a[~has], b[~has])
     schools = max(len(school_labels), 1)
+    # a dense group × school key: 7 × schools cells, counted with bincount (no sort)
     key = group[has] * schools + school[has]
-    keys, inverse = np.unique(key, return_inverse=True)
-    wa, wb = weight[has] * a[has], weight[has] * b[has]
+    cells = size * schools
+    w_has = weight[has]
+    count_all = np.bincount(key, minlength=cells)
+    keys = np.flatnonzero(count_all)
+    wa, wb = w_has * a[has], w_has * b[has]
+
+    def per_cell(values: FloatArray) -> FloatArray:
+        return np.bincount(key, weights=values, minlength=cells)[keys].astype(np.float64)
+
     used = np.unique(keys % schools)
     relabel = np.full(schools, -1, dtype=np.int64)
     relabel[used] = np.arange(len(used))
-    count = len(keys)
     clusters = Clusters(
         group=position[keys // schools],
         school=relabel[keys % schools],
         labels=tuple(school_labels[k] for k in used.tolist()),
-        n=np.bincount(inverse, minlength=count).astype(np.int64),
-        n_positive=np.bincount(inverse, weights=weight[has] > 0, minlength=count).astype(np.int64),
-        sum_wa=np.bincount(inverse, weights=wa, minlength=count).astype(np.float64),
-        sum_wb=np.bincount(inverse, weights=wb, minlength=count).astype(np.float64),
+        n=count_all[keys].astype(np.int64),
+        n_positive=per_cell((w_has > 0).astype(np.float64)).astype(np.int64),
+        sum_wa=per_cell(wa),
+        sum_wb=per_cell(wb),
         loose=_select(loose, present),
     )
     return Table(names, table.sums, clusters)

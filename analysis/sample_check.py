@@ -221,25 +221,23 @@ def count_sample(responses: Responses) -> SampleCounts:
     group = responses.group[valid]
     by_group = np.bincount(group, minlength=len(GROUPS))
     area = responses.area
-    area_codes = area.codes[valid]
+    area_counts = np.bincount(area.codes[valid] + 1, minlength=len(area.labels) + 1)
     by_area = {
-        label: int(np.count_nonzero(area_codes == k))
-        for k, label in enumerate(area.labels)
-        if label in AREAS
+        label: int(area_counts[k + 1]) for k, label in enumerate(area.labels) if label in AREAS
     }
     grade = responses.grade
-    grade_codes = grade.codes[valid]
+    size = len(grade.labels) + 1  # code -1 (blank) counted in the last cell
+    cell = group * size + np.where(grade.codes[valid] >= 0, grade.codes[valid], size - 1)
+    table = np.bincount(cell, minlength=len(GROUPS) * size).reshape(len(GROUPS), size)
     by_grade: dict[str, dict[int, int]] = {}
     for k, label in enumerate(grade.labels):
         number = _grade_number(label)
         if number is None:
             continue
-        in_grade = np.bincount(group[grade_codes == k], minlength=len(GROUPS))
-        for g in GROUPS:
-            found = int(in_grade[GROUPS.index(g)])
+        for g, found in zip(GROUPS, table[:, k].tolist(), strict=True):
             if found:
-                cell = by_grade.setdefault(g, {})
-                cell[number] = cell.get(number, 0) + found
+                cells = by_grade.setdefault(g, {})
+                cells[number] = cells.get(number, 0) + found
     return SampleCounts(
         n_valid=int(valid.sum()),
         by_group={GROUPS[k]: int(n) for k, n in enumerate(by_group) if n},
