@@ -11,8 +11,10 @@ sample check counts the valid responses by group, area and grade.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
@@ -24,12 +26,16 @@ from analysis.approval import (
     SchoolClusters,
     estimate_from_sums,
 )
-from analysis.sample_check import SampleCounts
+from analysis.sample_check import SampleCounts, ShareException
 from analysis.sampling import SamplePlan
 from analysis.schemes import Scheme, load_scheme
 from analysis.standards import Standard, load_standard
 from analysis.tables import InputRefused
-from surveyapp.models import Assessment, Response
+from surveyapp.models import Assessment, Response, SampleException, User
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+#: Lengths of the recorded exception's fields (the model's columns).
+REASON_MAX, DOCUMENT_MAX = 500, 200
 
 
 @lru_cache(maxsize=8)
@@ -152,6 +158,50 @@ def valid_rate(session: Session, assessment_id: int) -> float | None:
     return None if not total else float(valid or 0) / float(total)
 
 
+def share_exception(session: Session, assessment_id: int) -> ShareException | None:
+    """The latest recorded exception to the 家长 share (SPEC §2.5), if any."""
+    row = session.scalars(
+        select(SampleException)
+        .where(SampleException.assessment_id == assessment_id)
+        .order_by(SampleException.recorded_at.desc(), SampleException.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    when = row.recorded_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return ShareException(row.reason, row.document, row.recorded_by_name, when)
+
+
+def record_share_exception(
+    session: Session,
+    assessment: Assessment,
+    user: User,
+    *,
+    reason: str,
+    document: str,
+    now: datetime,
+) -> list[str]:
+    """Record an exception to the 家长 share; the problems (in Chinese) when refused."""
+    reason, document = reason.strip(), document.strip()
+    problems = []
+    if not reason or len(reason) > REASON_MAX:
+        problems.append(f"请填写例外的理由（不超过 {REASON_MAX} 字）")
+    if not document or len(document) > DOCUMENT_MAX:
+        problems.append(f"请填写依据文件（文号或名称，不超过 {DOCUMENT_MAX} 字）")
+    if not problems:
+        session.add(
+            SampleException(
+                assessment_id=assessment.id,
+                reason=reason,
+                document=document,
+                recorded_by=user.id,
+                recorded_by_name=user.username,
+                recorded_at=now,
+            )
+        )
+    return problems
+
+
 def live_approval(
     session: Session, assessment: Assessment, *, plan: SamplePlan | None = None
 ) -> ApprovalReport | None:
@@ -175,6 +225,7 @@ def live_approval(
             plan=plan,
             settings=standard.sampling,
             counts=sample_counts(session, assessment.id),
+            exception=share_exception(session, assessment.id),
         )
     except InputRefused:
         return None

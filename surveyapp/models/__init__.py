@@ -7,6 +7,7 @@ from surveyapp.models.datafile import DataFile
 from surveyapp.models.link import CollectionLink
 from surveyapp.models.questionnaire import Questionnaire
 from surveyapp.models.response import Response
+from surveyapp.models.sample_exception import SampleException
 
 __all__ = [
     "Assessment",
@@ -16,6 +17,7 @@ __all__ = [
     "InvalidTransition",
     "Questionnaire",
     "Response",
+    "SampleException",
     "School",
     "User",
 ]
