@@ -260,7 +260,9 @@ def _overall_and_planned(
     if options.overall == "policy":
         weights = normalise_weights(options.weights, usable, warnings)
     elif options.overall == "planned":
-        weights = shares or normalise_weights(None, usable, warnings)
+        if not shares:
+            raise InputRefused([Problem(None, "--overall", "抽样计划中没有数据里出现的群体")])
+        weights = shares
     chosen, lonely = _decide_mode(table, figures, options.overall, weights, options)
     if lonely:
         warnings.append(lonely_warning(lonely, design))

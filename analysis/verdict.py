@@ -387,7 +387,11 @@ def _approval_reasons(result: ApprovalResult) -> list[str]:
         if result.sample is None:
             reasons.append("分析结果中没有样本核对（sample），社会认可度的样本无法核对")
         else:
-            reasons.extend(f"社会认可度样本不符合计划：{r}" for r in result.sample.reasons())
+            reasons.extend(
+                f"社会认可度的样本{'无法核对' if rule.passed is None else '不符合计划'}：{rule.detail}"
+                for rule in result.sample.checks
+                if rule.passed is not True
+            )
     return reasons
 
 

@@ -221,7 +221,7 @@ def test_the_demo_verdict_reads_as_the_issue_asks(session):
         "政府保障第 4 项（学校规模）未达标：砚山县第一中学义务教育阶段规模 2,150 人，超过 2,000 人（多 150 人）",
         # the demo's sample does not meet its plan yet (issue 8: the demo is regenerated
         # so that it does, on another branch); until then the approval is not established
-        "社会认可度样本不符合计划：家长有效问卷占 43.0%，低于 50%",
+        "社会认可度的样本不符合计划：家长有效问卷占 43.0%，低于 50%",
     ]
     assert result.verdict.approval.met is True
     assert result.verdict.approval.passed is None
