@@ -157,10 +157,13 @@ def _under(what: str, n: int, quota: int) -> str | None:
 
 def _quota_warnings(counts: SampleCounts, plan: SamplePlan) -> list[str]:
     found = [_under(g, counts.by_group.get(g, 0), q) for g, q in plan.groups.quotas.items()]
-    for area, quota in (plan.areas or {}).items():
+    # areas and grades only where they were recorded at all (a file without the column)
+    for area, quota in (plan.areas or {}).items() if counts.by_area else ():
         found.append(_under(f"{area}（居住地）", counts.by_area.get(area, 0), quota))
     for group, bands in plan.grades.items():
-        grades = counts.by_grade.get(group, {})
+        if group not in counts.by_grade:
+            continue
+        grades = counts.by_grade[group]
         for band, quota in bands.items():
             low, high = band_range(band)
             n = sum(k for grade, k in grades.items() if low <= grade <= high)
