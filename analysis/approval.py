@@ -57,7 +57,7 @@ from analysis.approval_sums import (
     table_from_arrays,
     table_from_sums,
 )
-from analysis.display import format_percent
+from analysis.display import format_level, format_percent
 from analysis.intervals import check_method
 from analysis.responses import Responses, check_labels, read_responses, score, select_items
 from analysis.sample_check import (
@@ -304,7 +304,8 @@ def _estimate(
     if overall.degenerate:
         notes.append("总体标准误为 0（或只有一位受访者），区间按 Kish 有效样本量计算（SPEC §4）")
     if valid_rate is not None and valid_rate < valid_rate_warning:
-        notes.append(f"有效率 {valid_rate:.1%} 低于 {valid_rate_warning:.0%}")
+        shown = format_percent(valid_rate, valid_rate_warning)
+        notes.append(f"有效率 {shown} 低于 {format_level(valid_rate_warning)}")
     return ApprovalReport(
         groups=groups,
         overall=overall,
