@@ -589,7 +589,7 @@ def approval_json(view: ApprovalView) -> dict[str, object]:
             return None
         return {
             "approval": report.overall.approval,
-            "ci": list(report.overall.ci),
+            "ci": list(report.overall.ci) if report.overall.ci else None,
             "n": report.overall.n,
             "weights": dict(report.overall.weights) if report.overall.weights else None,
         }

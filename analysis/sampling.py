@@ -293,3 +293,27 @@ def plan_from_standard(
         shared=settings.groups,
         overflow=settings.overflow,
     )
+
+
+def band_range(name: str) -> tuple[int, int]:
+    """A grade band's grades: "3–6" (or "3-6") → (3, 6), "7" → (7, 7)."""
+    low, _, high = name.replace("-", "–").partition("–")
+    return int(low), int(high or low)
+
+
+def plan_shares(
+    plan: SamplePlan | None, settings: SamplingSettings | None = None
+) -> dict[str, float]:
+    """Each group's share of the sample plan, the W_h of ``planned`` (SPEC §4).
+
+    With a plan, the group quotas over N (groups with a quota only); without one,
+    家长 the parent share (½) and the rest equally (1/12 each of the six other groups),
+    or as the standard's sampling settings say.
+    """
+    if plan is not None and plan.total > 0:
+        return {g: q / plan.total for g, q in plan.groups.quotas.items() if q > 0}
+    parent_share = _exact(settings.parent_share) if settings else Fraction(1, 2)
+    shared = settings.groups if settings else SHARED_GROUPS
+    rest = (1 - parent_share) / len(shared)
+    shares = {PARENTS: parent_share} | {group: rest for group in shared}
+    return {group: float(shares[group]) for group in GROUPS if shares.get(group, 0) > 0}

@@ -21,22 +21,20 @@ from pathlib import Path
 from typing import Any
 
 from analysis.county import PASS, VETO, CountyFile
+from analysis.display import certainty_words, format_percent
 from analysis.education_quality import assess_quality
 from analysis.exceptions import Exceptions
 from analysis.government import assess_government
 from analysis.items import AspectResult
 from analysis.resources import ResourceResult, SpecialCase, assess_resources
+from analysis.sample_check import SampleCheck, recheck_sample
 from analysis.schools import School, SchoolFile, build_units
 from analysis.standards import Standard, format_number, load_standard
 from analysis.tables import InputRefused, Problem
 
 CERTAINTIES = ("clear", "borderline", "fails", "insufficient")
-CERTAINTY_WORDS = {
-    "clear": "区间下限不低于标准",
-    "borderline": "区间跨越标准，结论对抽样误差敏感",
-    "fails": "区间上限低于标准",
-    "insufficient": "有效样本不足（n_kish < 30）",
-}
+#: The note of an approval given directly (SPEC §2.5): the sample is the user's responsibility.
+SAMPLE_NOT_CHECKED = "社会认可度为直接给出的数值（--approval），样本未经核对，由使用者负责"
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,8 @@ class ApprovalInput:
     """The 社会认可度 a verdict uses (第九条), whatever it came from.
 
     ``met`` is decided on the point estimate (``approval >= threshold``); ``ci`` and
-    ``certainty`` are ``None`` when only a figure was given (``--approval``).
+    ``certainty`` are ``None`` when only a figure was given (``--approval``). ``sample``
+    is the sample check of SPEC §2.5 (None with ``--approval``: not checked).
     """
 
     approval: float
@@ -53,6 +52,7 @@ class ApprovalInput:
     certainty: str | None
     source: str
     threshold: float = 0.85
+    sample: SampleCheck | None = None
 
 
 def _approval_problem(where: str, message: str) -> InputRefused:
@@ -88,13 +88,18 @@ def approval_from_value(value: float | str, *, threshold: float = 0.85) -> Appro
 
 
 def approval_from_analysis(
-    source: str | Path | bytes | Mapping[str, Any], *, threshold: float = 0.85
+    source: str | Path | bytes | Mapping[str, Any],
+    *,
+    threshold: float = 0.85,
+    target: int | None = None,
 ) -> ApprovalInput:
     """An approval from the JSON of ``renke analyze`` (SPEC §5): ``overall.approval``,
-    ``overall.ci``, ``certainty`` and ``threshold``.
+    ``overall.ci``, ``certainty``, ``threshold`` and ``sample``.
 
     ``met`` is decided again at the standard's ``threshold``; when the analysis used
-    another threshold, its ``certainty`` does not apply and is dropped.
+    another threshold, its ``certainty`` does not apply and is dropped. The sample is
+    checked again from its counts against its own N (``sample.target``), or against
+    ``target`` (the verdict's N) when the analysis had none.
 
     Raises
     ------
@@ -126,6 +131,7 @@ def approval_from_analysis(
     their_threshold = data.get("threshold")
     if isinstance(their_threshold, int | float) and not math.isclose(their_threshold, threshold):
         certainty = None
+    sample = data.get("sample")
     return ApprovalInput(
         approval=float(approval),
         ci=ci,
@@ -133,6 +139,7 @@ def approval_from_analysis(
         certainty=certainty,
         source="analysis",
         threshold=threshold,
+        sample=recheck_sample(sample, target) if isinstance(sample, Mapping) else None,
     )
 
 
@@ -168,16 +175,8 @@ def approval_from_report(report: Any, *, threshold: float | None = None) -> Appr
         certainty=certainty if certainty in CERTAINTIES else None,
         source="responses",
         threshold=threshold,
+        sample=getattr(report, "sample", None),
     )
-
-
-def format_percent(share: float, threshold: float = 0.85) -> str:
-    """A share as a percentage, 1 decimal, 2 where the 1-decimal figure is the threshold
-    (SPEC §4 Display: "84.96%", never a contradicting "85.0%")."""
-    text = f"{share * 100:.1f}%"
-    if text == f"{threshold * 100:.1f}%" and share != threshold:
-        text = f"{share * 100:.2f}%"
-    return text
 
 
 @dataclass(frozen=True)
@@ -281,7 +280,12 @@ def veto_reason(veto: VetoResult) -> str | None:
 
 @dataclass(frozen=True)
 class ApprovalResult:
-    """社会认可度 in the verdict (第九条)."""
+    """社会认可度 in the verdict (第九条, with the sample check of SPEC §2.5).
+
+    ``passed`` is ``met`` once the sample meets the plan (``sample_ok`` true), null until
+    then; with an approval given directly (``--approval``) it is ``met`` and
+    ``sample_ok`` is null (the sample was not checked).
+    """
 
     approval: float | None
     ci: tuple[float, float] | None
@@ -289,6 +293,10 @@ class ApprovalResult:
     certainty: str | None
     threshold: float
     source: str | None
+    sample_ok: bool | None = None
+    passed: bool | None = None
+    sample: SampleCheck | None = None
+    level: float = 0.95
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -296,8 +304,11 @@ class ApprovalResult:
             "ci": list(self.ci) if self.ci else None,
             "met": self.met,
             "certainty": self.certainty,
+            "sample_ok": self.sample_ok,
+            "passed": self.passed,
             "threshold": self.threshold,
             "source": self.source,
+            "sample": None if self.sample is None else self.sample.to_dict(),
         }
 
 
@@ -395,20 +406,58 @@ def _approval_result(approval: ApprovalInput | None, standard: Standard) -> Appr
         return ApprovalResult(None, None, None, None, threshold, None)
     met = approval.approval >= threshold
     certainty = approval.certainty if math.isclose(approval.threshold, threshold) else None
+    sample_ok: bool | None
+    passed: bool | None
+    if approval.source == "--approval":
+        sample_ok, passed = None, met  # the sample is the user's responsibility
+    else:
+        sample_ok = None if approval.sample is None else approval.sample.ok
+        passed = met if sample_ok is True else None  # not established until it meets the plan
     return ApprovalResult(
-        approval.approval, approval.ci, met, certainty, threshold, approval.source
+        approval.approval,
+        approval.ci,
+        met,
+        certainty,
+        threshold,
+        approval.source,
+        sample_ok,
+        passed,
+        approval.sample,
+        standard.approval.level,
     )
 
 
 def _approval_reasons(result: ApprovalResult) -> list[str]:
     if result.approval is None:
         return ["缺少社会认可度数据"]
+    reasons = []
     if not result.met:
-        return [
+        reasons.append(
             f"社会认可度 {format_percent(result.approval, result.threshold)}，"
             f"低于 {format_number(result.threshold * 100)}%（办法第九条）"
-        ]
-    return []
+        )
+    if result.source != "--approval":
+        if result.sample is None:
+            reasons.append("分析结果中没有样本核对（sample），社会认可度的样本无法核对")
+        else:
+            reasons.extend(
+                f"社会认可度的样本{'无法核对' if rule.passed is None else '不符合计划'}：{rule.detail}"
+                for rule in result.sample.checks
+                if rule.passed is not True
+            )
+    return reasons
+
+
+def _approval_notes(result: ApprovalResult) -> list[str]:
+    notes = []
+    if result.source == "--approval":
+        notes.append(SAMPLE_NOT_CHECKED)
+    if result.sample is not None:
+        notes.extend(result.sample.warnings)
+    if result.met and result.certainty in ("borderline", "insufficient"):
+        words = certainty_words(result.certainty, result.level, result.threshold)
+        notes.append(f"社会认可度按点估计达标；{words}")
+    return notes
 
 
 def compute_verdict(
@@ -477,14 +526,13 @@ def compute_verdict(
         for case in exceptions.items
         if case.code not in codes
     )
-    if approval_result.met and approval_result.certainty in ("borderline", "insufficient"):
-        notes.append(f"社会认可度按点估计达标，但{CERTAINTY_WORDS[approval_result.certainty]}")
+    notes.extend(_approval_notes(approval_result))
     certified = (
         eligibility.eligible is True
         and resource.passed
         and government.passed is True
         and quality.passed is True
-        and approval_result.met is True
+        and approval_result.passed is True
         and all(veto.present is False for veto in vetoes)
     )
     return Verdict(

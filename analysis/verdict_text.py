@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from analysis.concerns import Concerns
+from analysis.display import certainty_words, format_percent
 from analysis.items import AspectResult, ItemResult
 from analysis.resources import SPECIAL_NOTE, display_figure
 from analysis.standards import SECTION_LABELS, SECTIONS, unit_suffix
-from analysis.verdict import CERTAINTY_WORDS, Verdict, format_percent
+from analysis.verdict import ApprovalResult, Verdict
 
 
 def _mark(passed: bool | None) -> str:
@@ -117,26 +118,7 @@ def verdict_table(verdict: Verdict) -> str:
     lines.append("")
     lines.extend(_aspect_lines("教育质量", verdict.quality))
     lines.append("")
-    approval = verdict.approval
-    if approval.approval is None:
-        lines.append("社会认可度：缺少数据")
-    else:
-        interval = ""
-        if approval.ci is not None:
-            low, high = approval.ci
-            interval = (
-                f"，区间 {format_percent(low, approval.threshold)}"
-                f"–{format_percent(high, approval.threshold)}"
-            )
-        certainty = (
-            f"；{CERTAINTY_WORDS.get(approval.certainty, approval.certainty)}"
-            if approval.certainty
-            else ""
-        )
-        lines.append(
-            f"社会认可度：{format_percent(approval.approval, approval.threshold)}"
-            f"{interval}{certainty} — {_mark(approval.met)}"
-        )
+    lines.extend(approval_lines(verdict.approval))
     present = [v for v in verdict.vetoes if v.present]
     missing = [v for v in verdict.vetoes if v.present is None]
     veto_line = "否决事项：" + (
@@ -145,4 +127,34 @@ def verdict_table(verdict: Verdict) -> str:
     if missing:
         veto_line += ("；" if present else "") + f"缺少 {len(missing)} 项判定"
     lines.append(veto_line)
+    if verdict.notes:
+        lines.append("")
+        lines.append("说明：")
+        lines.extend(f"  {note}" for note in verdict.notes)
     return "\n".join(lines)
+
+
+def approval_lines(approval: ApprovalResult) -> list[str]:
+    """社会认可度 in the verdict: the figure, its interval in neutral words, the sample check."""
+    if approval.approval is None:
+        return ["社会认可度：缺少数据"]
+    theta = approval.threshold
+    interval = ""
+    if approval.ci is not None:
+        low, high = approval.ci
+        interval = f"，区间 {format_percent(low, theta)}–{format_percent(high, theta)}"
+    certainty = ""
+    if approval.certainty:
+        certainty = f"；{certainty_words(approval.certainty, approval.level, theta)}"
+    state = {True: "达标", False: "未达标", None: "未确立（样本不符合计划或无法核对）"}[
+        approval.passed
+    ]
+    lines = [
+        f"社会认可度：{format_percent(approval.approval, theta)}{interval}{certainty} — {state}"
+    ]
+    if approval.sample is not None:
+        marks = {True: "✓", False: "✗", None: "？"}
+        lines.extend(
+            f"  样本 {marks[rule.passed]} {rule.detail}" for rule in approval.sample.checks
+        )
+    return lines

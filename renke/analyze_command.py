@@ -1,8 +1,9 @@
 """`renke analyze`: the 社会认可度 of a responses file (SPEC §4, §5).
 
-Exit codes: 0 computed and the standard met, 1 computed and not met (as ``verdict``'s
-"not certified"), 2 input refused (every problem on standard error, nothing on standard
-output). Imports neither Flask nor SQLAlchemy.
+Exit codes: 0 computed, the standard met and the sample check did not fail; 1 computed
+and not met, or the sample check failed (as ``verdict``'s "not certified"); 2 input
+refused (every problem on standard error, nothing on standard output). Imports neither
+Flask nor SQLAlchemy.
 
 ``renke verdict --responses FILE [the analyze options]`` reuses :func:`approval_options`
 and :func:`approval_from_options`.
@@ -19,33 +20,19 @@ from typing import Any, TypeVar
 
 import click
 
-from analysis.approval import (
-    ApprovalReport,
-    GroupEstimate,
-    analyze_responses,
-    format_percent,
-)
+from analysis.approval import ApprovalReport, analyze_responses
+from analysis.county import read_county
 from analysis.intervals import METHODS
+from analysis.sample_check import ShareException, plan_for_county
+from analysis.sampling import SamplePlan
+from analysis.standards import SamplingSettings, load_standard
 from analysis.tables import InputRefused, Problem
+from renke.approval_table import render_table
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The keyword names :func:`approval_options` adds, as :func:`approval_from_options` reads them.
 OPTION_NAMES = ("scheme", "items", "overall", "weights", "cluster", "ci", "level", "threshold")
-
-METHOD_NAMES = {
-    "korn-graubard": "Korn–Graubard",
-    "wilson": "Wilson",
-    "logit": "logit",
-    "wald": "Wald",
-}
-CERTAINTY_WORDS = {
-    "clear": "明确达标（区间下限不低于标准）",
-    "fails": "明确未达标（区间上限低于标准）",
-    "borderline": "接近标准（区间包含标准）",
-    "insufficient": "样本不足（Kish 有效样本量 < 30），无法判断确定性",
-}
-BAR_WIDTH = 20
 
 
 def approval_options(func: F) -> F:
@@ -66,17 +53,18 @@ def approval_options(func: F) -> F:
         ),
         click.option(
             "--overall",
-            type=click.Choice(["pooled", "policy"]),
+            type=click.Choice(["pooled", "policy", "planned"]),
             default="pooled",
             show_default=True,
-            help="总体：pooled 合并全部回答；policy 按 --weights 加权各群体",
+            help="总体：pooled 合并全部回答；policy 按 --weights 加权各群体；planned 按抽样计划的群体结构加权",
         ),
         click.option("--weights", default=None, help="policy 的群体权重，如 家长=0.5,学生=0.1,…"),
         click.option(
             "--cluster",
-            type=click.Choice(["school"]),
-            default=None,
-            help="按学校整群计算方差（群体内）",
+            type=click.Choice(["school", "none"]),
+            default="school",
+            show_default=True,
+            help="school：同一所学校的受访者为一群（跨群体）；none：受访者为独立单位",
         ),
         click.option(
             "--ci",
@@ -132,13 +120,23 @@ def parse_weights(weights: str | Mapping[str, float] | None) -> dict[str, float]
     return parsed or None
 
 
-def approval_from_options(responses_path: str | Path, **options: Any) -> ApprovalReport:
+def approval_from_options(
+    responses_path: str | Path,
+    *,
+    plan: SamplePlan | None = None,
+    settings: SamplingSettings | None = None,
+    exception: ShareException | None = None,
+    **options: Any,
+) -> ApprovalReport:
     """The approval report for a responses file, from the :func:`approval_options` values.
 
     Parameters
     ----------
     responses_path : str or Path
         The SPEC §3 responses file (CSV or XLSX).
+    plan, settings, exception
+        The sample plan, the standard's sample rules and a recorded exception to the
+        家长 share, passed to :func:`analysis.approval.analyze_responses`.
     **options
         ``scheme, items, overall, weights, cluster, ci, level, threshold`` as the
         options deliver them (text), or already parsed (a list of items, a mapping of
@@ -158,10 +156,13 @@ def approval_from_options(responses_path: str | Path, **options: Any) -> Approva
         items=parse_items(options.get("items")),
         overall=options.get("overall") or "pooled",
         weights=parse_weights(options.get("weights")),
-        cluster=options.get("cluster") or None,
+        cluster=options.get("cluster") or "school",
         ci=options.get("ci") or "korn-graubard",
         level=0.95 if level is None else float(level),
         threshold=0.85 if threshold is None else float(threshold),
+        plan=plan,
+        settings=settings,
+        exception=exception,
     )
 
 
@@ -169,19 +170,40 @@ def approval_from_options(responses_path: str | Path, **options: Any) -> Approva
 @click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @approval_options
 @click.option(
+    "--population", type=click.IntRange(min=1), default=None, help="常住人口（核对样本量）"
+)
+@click.option(
+    "--county",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="县级数据（基本情况中的常住人口、城乡人口与群体人数）",
+)
+@click.option(
+    "--standard", default="yunnan-2022", show_default=True, help="标准名称或标准 TOML 文件"
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["table", "json"]),
     default="table",
     show_default=True,
 )
-def analyze(responses: Path, output_format: str, **options: Any) -> None:
-    """社会认可度 of RESPONSES (CSV or XLSX), with intervals per group (SPEC §4).
+def analyze(
+    responses: Path,
+    population: int | None,
+    county: Path | None,
+    standard: str,
+    output_format: str,
+    **options: Any,
+) -> None:
+    """社会认可度 of RESPONSES (CSV or XLSX), with intervals per group (SPEC §4),
+    and the sample checked against the plan (SPEC §2.5).
 
-    Exit code 0: the standard is met; 1: not met; 2: input refused.
+    Exit code 0: the standard is met and the sample check did not fail; 1: not met, or
+    the sample check failed; 2: input refused.
     """
     try:
-        report = approval_from_options(responses, **options)
+        report = _report(responses, population, county, standard, options)
     except InputRefused as refused:
         if refused.source is None:
             refused.source = responses.name
@@ -191,107 +213,18 @@ def analyze(responses: Path, output_format: str, **options: Any) -> None:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(render_table(report, title=responses.name))
-    sys.exit(0 if report.met else 1)
+    failed = report.sample is not None and report.sample.failed
+    sys.exit(0 if report.met and not failed else 1)
 
 
-# ---------------------------------------------------------------------------------------
-# The terminal table
-# ---------------------------------------------------------------------------------------
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, *, right: bool = False) -> str:
-    space = " " * max(0, width - _width(text))
-    return space + text if right else text + space
-
-
-def _bar(value: float | None, threshold: float) -> str:
-    """A bar of the estimate on [0, 1], with ``|`` at the threshold."""
-    cells = ["·"] * BAR_WIDTH
-    if value is not None:
-        filled = round(value * BAR_WIDTH)
-        cells[:filled] = ["█"] * filled
-    mark = min(BAR_WIDTH - 1, int(threshold * BAR_WIDTH))
-    cells[mark] = "|" if cells[mark] == "·" else "┃"
-    return "".join(cells)
-
-
-def _interval(ci: tuple[float, float] | None, threshold: float) -> str:
-    if ci is None:
-        return "—"
-    return f"[{format_percent(ci[0], threshold)}, {format_percent(ci[1], threshold)}]"
-
-
-def _flags(estimate: GroupEstimate) -> str:
-    if estimate.approval is None:
-        return f"无估计：{estimate.reason}"
-    if estimate.small:
-        return f"样本少（{estimate.n} 人，n_kish {estimate.n_kish:.1f}）"
-    return ""
-
-
-def render_table(report: ApprovalReport, *, title: str = "") -> str:
-    """The report as a terminal table: groups as rows, then the county (SPEC §5)."""
-    level = f"{report.level * 100:g}%"
-    method = METHOD_NAMES.get(report.overall.method, report.overall.method)
-    theta = report.threshold
-    lines = [
-        f"社会认可度  {title}".rstrip(),
-        f"估计量：{report.estimand}",
-        f"抽样假定：{report.assumption}",
-        f"区间：{method} {level} 置信区间；标准 {theta * 100:g}%（第九条）",
-        "",
-    ]
-    columns = (
-        ("群体", 10, False),
-        ("n", 8, True),
-        ("认可度", 9, True),
-        (f"{level} 区间", 20, True),
-    )
-    header = "  ".join(_pad(name, width, right=right) for name, width, right in columns)
-    lines.append(header + "  " + _pad("", BAR_WIDTH) + "  说明")
-    lines.append("-" * (_width(header) + BAR_WIDTH + 10))
-
-    def row(
-        name: str, n: int, value: float | None, ci: tuple[float, float] | None, note: str
-    ) -> str:
-        cells = (
-            _pad(name, 10),
-            _pad(str(n), 8, right=True),
-            _pad(format_percent(value, theta), 9, right=True),
-            _pad(_interval(ci, theta), 20, right=True),
-            _bar(value, theta),
-        )
-        return ("  ".join(cells) + ("  " + note if note else "")).rstrip()
-
-    for estimate in report.groups.values():
-        lines.append(
-            row(estimate.group, estimate.n, estimate.approval, estimate.ci, _flags(estimate))
-        )
-    overall = report.overall
-    lines.append("-" * (_width(header) + BAR_WIDTH + 10))
-    mode = "合并（pooled）" if overall.mode == "pooled" else "按群体加权（policy）"
-    lines.append(row("总体", overall.n, overall.approval, overall.ci, mode))
-    lines.append("")
-    details = f"df = {overall.df}，Kish 有效样本量 {overall.n_kish:.1f}"
-    if overall.weights is not None:
-        shares = "，".join(f"{g} {w:.3g}" for g, w in overall.weights.items())
-        details += f"，群体权重：{shares}"
-    if overall.deff is not None:
-        details += f"，设计效应 {overall.deff:.2f}"
-    lines.append(details)
-    verdict = "达到" if report.met else "未达到"
-    lines.append(
-        f"结论：{verdict} {theta * 100:g}% 标准（按点估计，《办法》第九条）；"
-        f"{CERTAINTY_WORDS[report.certainty]}；单侧 p 值（H0：认可度 ≤ 标准）= {report.p_value:.3g}"
-    )
-    if report.valid_rate is not None:
-        counts = ""
-        if report.rows is not None and report.valid_rows is not None:
-            counts = f"（{report.valid_rows} / {report.rows} 行）"
-        lines.append(f"有效率：{report.valid_rate:.1%}{counts}")
-    lines.extend(f"注意：{warning}" for warning in report.warnings)
-    return "\n".join(lines)
+def _report(
+    responses: Path,
+    population: int | None,
+    county_path: Path | None,
+    standard_name: str,
+    options: dict[str, Any],
+) -> ApprovalReport:
+    standard = load_standard(standard_name)
+    county = None if county_path is None else read_county(county_path, standard=standard)
+    plan = plan_for_county(standard.sampling, population, county)
+    return approval_from_options(responses, plan=plan, settings=standard.sampling, **options)

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 import click
 
-from analysis.tables import InputRefused, Problem
+from analysis.tables import InputRefused
+from renke.analyze_command import approval_from_options, approval_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,48 +25,11 @@ OWN_OPTIONS = (
     "responses",
     "approval",
     "analysis",
+    "population",
     "standard",
     "exceptions",
     "output_format",
 )
-
-
-def _fallback_approval_options(func: F) -> F:
-    """The analyze options of SPEC §5, used while ``renke.analyze_command`` is absent."""
-    options = [
-        click.option(
-            "--scheme", default="top2", show_default=True, help="top2 或计分方案 TOML 文件"
-        ),
-        click.option("--items", default=None, help="只计这些题目，如 q1,q3"),
-        click.option(
-            "--overall",
-            type=click.Choice(["pooled", "policy"]),
-            default="pooled",
-            show_default=True,
-        ),
-        click.option("--weights", default=None, help="群体权重，如 家长=0.5,学生=0.1（policy）"),
-        click.option("--cluster", type=click.Choice(["school"]), default=None),
-        click.option(
-            "--ci",
-            type=click.Choice(["korn-graubard", "wilson", "logit", "wald"]),
-            default="korn-graubard",
-            show_default=True,
-        ),
-        click.option("--level", type=float, default=0.95, show_default=True),
-        click.option("--threshold", type=float, default=0.85, show_default=True),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def _approval_options(func: F) -> F:
-    try:
-        from renke.analyze_command import approval_options
-    except ImportError:
-        return _fallback_approval_options(func)
-    decorated: F = approval_options(func)
-    return decorated
 
 
 def _has_param(func: Callable[..., Any], name: str) -> bool:
@@ -118,7 +82,13 @@ def _format_option(func: F) -> F:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="已认定的特殊情况（CSV 或 XLSX，列见 docs/verdict.md）",
 )
-@_approval_options
+@click.option(
+    "--population",
+    type=click.IntRange(min=1),
+    default=None,
+    help="常住人口（核对社会认可度样本量；缺省时取县级数据基本情况中的常住人口）",
+)
+@approval_options
 @_format_option
 def verdict(**options: Any) -> None:
     """认定结论：是否通过县域义务教育优质均衡发展评估，以及全部原因。"""
@@ -139,6 +109,9 @@ def verdict(**options: Any) -> None:
         ctx.exit(2)
     for warning in result.warnings:
         click.echo(f"警告：{warning}", err=True)
+    if output_format == "json":  # the table shows its notes itself
+        for note in result.notes:
+            click.echo(f"说明：{note}", err=True)
     if output_format == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -156,9 +129,15 @@ class _Refusals(Exception):
 
 def _run(own: Mapping[str, Any], analyze_options: dict[str, Any]) -> Any:
     from analysis.county import read_county
+    from analysis.sample_check import plan_for_county
     from analysis.schools import read_schools
     from analysis.standards import load_standard
-    from analysis.verdict import approval_from_analysis, approval_from_value, compute_verdict
+    from analysis.verdict import (
+        approval_from_analysis,
+        approval_from_report,
+        approval_from_value,
+        compute_verdict,
+    )
 
     standard = load_standard(own["standard"])
     refusals: list[InputRefused] = []
@@ -180,62 +159,23 @@ def _run(own: Mapping[str, Any], analyze_options: dict[str, Any]) -> Any:
         except InputRefused as refused:
             refusals.append(refused)
     threshold = standard.approval.threshold
+    plan = plan_for_county(standard.sampling, own["population"], county)
     try:
         if own["approval"] is not None:
             approval = approval_from_value(own["approval"], threshold=threshold)
         elif own["analysis"] is not None:
-            approval = approval_from_analysis(own["analysis"], threshold=threshold)
+            target = None if plan is None else plan.total
+            approval = approval_from_analysis(own["analysis"], threshold=threshold, target=target)
         elif own["responses"] is not None:
-            approval = _approval_from_responses(own["responses"], analyze_options, threshold)
+            report = approval_from_options(
+                own["responses"], plan=plan, settings=standard.sampling, **analyze_options
+            )
+            approval = approval_from_report(report, threshold=threshold)
     except InputRefused as refused:
         refusals.append(refused)
     if refusals or schools is None:
         raise _Refusals(refusals)
     return compute_verdict(schools, county, approval, standard=standard, exceptions=exceptions)
-
-
-def _approval_from_responses(path: Path, options: dict[str, Any], threshold: float) -> Any:
-    """Estimate the approval from responses with the analyze options (lazy imports)."""
-    from analysis.verdict import approval_from_analysis, approval_from_report
-
-    try:
-        from renke.analyze_command import approval_from_options
-    except ImportError:
-        report = _analyze_directly(path, options)
-    else:
-        report = approval_from_options(path, **options)
-    if isinstance(report, Mapping):
-        return approval_from_analysis(report, threshold=threshold)
-    return approval_from_report(report, threshold=threshold)
-
-
-def _analyze_directly(path: Path, options: dict[str, Any]) -> Any:
-    from analysis.approval import analyze_responses
-
-    items = options.get("items")
-    weights_text = options.get("weights")
-    weights: dict[str, float] | None = None
-    if weights_text:
-        weights = {}
-        for part in str(weights_text).replace("，", ",").split(","):
-            group, _, value = part.partition("=")
-            try:
-                weights[group.strip()] = float(value)
-            except ValueError:
-                raise InputRefused(
-                    [Problem(None, "--weights", f"“{part}”应为 群体=权重")]
-                ) from None
-    return analyze_responses(
-        path,
-        scheme=options.get("scheme") or "top2",
-        items=[i.strip() for i in str(items).split(",") if i.strip()] if items else None,
-        overall=options.get("overall") or "pooled",
-        weights=weights,
-        cluster=options.get("cluster"),
-        ci=options.get("ci") or "korn-graubard",
-        level=float(options.get("level") or 0.95),
-        threshold=float(options.get("threshold") or 0.85),
-    )
 
 
 if __name__ == "__main__":  # pragma: no cover

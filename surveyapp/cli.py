@@ -320,7 +320,7 @@ def render_integrity(body: dict[str, object], timezone: str) -> str:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from analysis.approval import format_percent
+    from analysis.display import format_percent
     from analysis.integrity import RULES
 
     def local(text: str | None) -> str:

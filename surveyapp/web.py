@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 from sqlalchemy import text
 
-from analysis.approval import format_percent
+from analysis.display import certainty_words, format_level, format_percent, p_value_sentence
 from surveyapp import db
 
 
@@ -30,7 +30,11 @@ def init_app(app: Flask) -> None:
     init_integrity(app)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.jinja_env.filters["local_time"] = local_time
+    # one formatter and one wording for every output (analysis/display.py)
     app.jinja_env.filters["percent"] = format_percent
+    app.jinja_env.filters["level"] = format_level
+    app.jinja_env.globals["certainty_words"] = certainty_words
+    app.jinja_env.globals["p_value_sentence"] = p_value_sentence
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

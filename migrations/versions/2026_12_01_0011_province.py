@@ -1,7 +1,7 @@
 """Counties keyed by 行政区划代码 with their planned year; verdict summaries for the province.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import surveyapp.db
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -21,7 +21,7 @@ from flask.typing import ResponseReturnValue
 from analysis.vocabulary import COUNTY_KINDS
 from surveyapp import db, qr, quotas
 from surveyapp.accounts.views import login_required, require_county
-from surveyapp.approval import live_approval, standard_for
+from surveyapp.approval import live_approval, record_share_exception, standard_for
 from surveyapp.assessments import services, setup
 from surveyapp.assessments.forms import SettingsForm, read_settings, settings_values
 from surveyapp.collect import services as collect_services
@@ -65,7 +65,9 @@ def detail(assessment_id: int) -> str:
         progress=quotas.progress(session, assessment),
         signals=services.quality_signals(session, assessment),
         late=collect_services.late_counts(session, assessment_id),
-        result=SimpleNamespace(approval=live_approval(session, assessment)),
+        result=SimpleNamespace(
+            approval=live_approval(session, assessment, plan=quotas.sample_plan(assessment))
+        ),
         std=standard_for(assessment.standard),
         state=STATE_LABELS[assessment.state_at(db.utcnow())],
     )
@@ -211,6 +213,29 @@ def change_state(assessment_id: int, action: str) -> ResponseReturnValue:
     else:
         db.session().commit()
         flash(STATE_MESSAGES[action])
+    return redirect(url_for("assessments.detail", assessment_id=assessment.id))
+
+
+@blueprint.post("/a/<int:assessment_id>/sample-exception")
+@login_required
+def record_sample_exception(assessment_id: int) -> ResponseReturnValue:
+    """An evaluator records an exception to the 家长 share of the sample check (SPEC §2.5)."""
+    assessment = load_assessment(assessment_id)
+    if g.user.role not in {"admin", "evaluator"}:
+        abort(403)
+    problems = record_share_exception(
+        db.session(),
+        assessment,
+        g.user,
+        reason=request.form.get("reason", ""),
+        document=request.form.get("document", ""),
+        now=db.utcnow(),
+    )
+    for problem in problems:
+        flash(problem, "warning")
+    if not problems:
+        db.session().commit()
+        flash("已记录家长占比的例外")
     return redirect(url_for("assessments.detail", assessment_id=assessment.id))
 
 

@@ -10,6 +10,7 @@ from surveyapp.models.integrity_run import IntegrityRun
 from surveyapp.models.link import CollectionLink
 from surveyapp.models.questionnaire import Questionnaire
 from surveyapp.models.response import Response
+from surveyapp.models.sample_exception import SampleException
 from surveyapp.models.special_case import SpecialCaseRecord
 from surveyapp.models.summary import VerdictSummary
 from surveyapp.models.verdict_freeze import VerdictFreeze
@@ -25,6 +26,7 @@ __all__ = [
     "InvalidTransition",
     "Questionnaire",
     "Response",
+    "SampleException",
     "School",
     "SpecialCaseRecord",
     "User",

@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analysis.approval import format_percent as percent
+from analysis.display import format_percent as percent
 from analysis.schedule import STAGES, YearProgress
 from surveyapp.province.services import CountyRow, Overview, verdict_class
 

@@ -21,6 +21,7 @@ from surveyapp.integrity.services import unreviewed_flags
 from surveyapp.models import Assessment, DataFile, Response, User, VerdictFreeze
 from surveyapp.models.account import ROLES
 from surveyapp.province.services import summary_from_verdict
+from surveyapp.quotas import sample_plan
 from surveyapp.verdicts.special_cases import as_exceptions, exceptions_digest, special_cases
 
 # SPEC §1: who freezes a verdict at each stage (there is no prefecture role yet, so a
@@ -45,7 +46,7 @@ class AssessmentVerdict:
 def assessment_verdict(session: Session, assessment: Assessment, zone: tzinfo) -> AssessmentVerdict:
     standard = standard_for(assessment.standard)
     files = {kind: latest(session, assessment.id, kind) for kind in ("schools", "county")}
-    report = live_approval(session, assessment)
+    report = live_approval(session, assessment, plan=sample_plan(assessment))
     records = special_cases(session, assessment.id)
     digest = exceptions_digest(records)
     missing = []

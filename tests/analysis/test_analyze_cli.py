@@ -48,8 +48,13 @@ def test_json_equals_the_library_report() -> None:
 
 def test_exit_one_when_not_met_and_zero_when_met() -> None:
     assert run(str(FIXTURES / "weighted.csv"), "--format", "json")[0] == 1
+    # met, but the sample check fails (groups of the plan absent): exit 1 (SPEC §3)
     code, out, _ = run(str(FIXTURES / "near_one.csv"), "--items", "q1", "--format", "json")
-    assert code == 0 and json.loads(out)["met"] is True
+    data = json.loads(out)
+    assert code == 1 and data["met"] is True
+    assert [c["rule"] for c in data["sample"]["checks"] if c["passed"] is False] == [
+        "groups_present"
+    ]
 
 
 def test_table_states_estimand_and_assumption() -> None:
@@ -58,7 +63,8 @@ def test_table_states_estimand_and_assumption() -> None:
     assert "估计量：社会认可度" in out and "随机样本" in out
     assert "样本少（5 人" in out and "人大代表" in out
     assert "Korn–Graubard 95% 置信区间；标准 85%" in out
-    assert "样本不足" in out  # certainty: insufficient
+    assert "样本太少，无法判断" in out  # certainty: insufficient, in neutral words
+    assert "人大代表    少于 5 人，不单独显示" in out
 
 
 def test_refused_file_exits_two_with_problems_on_stderr(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from analysis.approval import (
     GROUPS,
     ClusterSums,
     GroupSums,
+    SchoolClusters,
     analyze_responses,
     estimate_from_sums,
     format_percent,
@@ -241,6 +242,8 @@ def test_json_has_exactly_the_spec_keys() -> None:
     assert set(data) == {
         "groups",
         "overall",
+        "planned",
+        "sample",
         "threshold",
         "met",
         "certainty",
@@ -258,8 +261,19 @@ def test_json_has_exactly_the_spec_keys() -> None:
         "method",
         "mode",
         "weights",
+        "design",
         "deff",
     }
+    assert set(data["planned"]) == {"approval", "ci", "weights"}
+    assert set(data["sample"]) == {
+        "n_valid",
+        "target",
+        "parent_share",
+        "by_group",
+        "ok",
+        "checks",
+    }
+    assert all(set(check) == {"rule", "passed", "detail"} for check in data["sample"]["checks"])
     for entry in data["groups"].values():
         assert set(entry) == {"n", "approval", "se", "n_eff", "n_kish", "small", "ci"}
     assert list(data["groups"]) == [g for g in GROUPS if g in data["groups"]]
@@ -288,7 +302,8 @@ def test_one_unweighted_item_matches_statsmodels_with_n_minus_one() -> None:
     "options",
     [
         {},
-        {"cluster": "school"},
+        {"cluster": "none"},
+        {"overall": "planned"},
         {"overall": "policy", "weights": {"学生": 1, "家长": 2, "教师": 1, "校长": 1}},
         {
             "overall": "policy",
@@ -304,13 +319,14 @@ def test_sums_route_gives_identical_results(options: dict[str, object]) -> None:
     groups, clusters = sufficient_statistics(
         path,
         items=options.get("items"),  # type: ignore[arg-type]
-        cluster=options.get("cluster"),  # type: ignore[arg-type]
+        cluster=options.get("cluster", "school"),  # type: ignore[arg-type]
     )
     rest = {k: v for k, v in options.items() if k not in ("items", "cluster")}
     from_sums = estimate_from_sums(groups, clusters=clusters, valid_rate=direct.valid_rate, **rest)  # type: ignore[arg-type]
     assert from_sums.to_dict()["overall"] == direct.to_dict()["overall"]
     assert from_sums.to_dict()["groups"] == direct.to_dict()["groups"]
     assert from_sums.p_value == direct.p_value
+    assert from_sums.to_dict()["planned"] == direct.to_dict()["planned"]
 
 
 def test_sums_as_sql_would_compute_them() -> None:
@@ -347,8 +363,14 @@ def test_sums_as_sql_would_compute_them() -> None:
 
 def test_sums_validation() -> None:
     sums = GroupSums("家长", 2, 1.0, 2.0, 1.0, 1.0, 2.0)
-    with pytest.raises(InputRefused, match="没有按学校的汇总"):
-        estimate_from_sums([sums], clusters=[ClusterSums("学生", "S1", 1, 1.0, 1.0)])
+    with pytest.raises(InputRefused, match="学校“S1”的群体没有汇总数据"):
+        estimate_from_sums(
+            [sums], clusters=SchoolClusters((ClusterSums("学生", "S1", 1, 1.0, 1.0),))
+        )
+    with pytest.raises(InputRefused, match="按学校的汇总共 1 人，群体汇总为 2 人"):
+        estimate_from_sums(
+            [sums], clusters=SchoolClusters((ClusterSums("家长", "S1", 1, 1.0, 1.0),))
+        )
     with pytest.raises(InputRefused, match="不是已知群体"):
         estimate_from_sums([GroupSums("老师", 2, 1.0, 2.0, 1.0, 1.0, 2.0)])
 

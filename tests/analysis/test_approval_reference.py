@@ -37,14 +37,16 @@ for _row in _read_csv("reference.csv"):
 
 def _options(scenario: dict[str, str]) -> dict[str, object]:
     weights = None
-    if scenario["weights"]:
+    # planned: Renke derives the plan's shares itself (no population: 家长 1/2, others
+    # 1/12); the scenario writes them out for R only
+    if scenario["weights"] and scenario["overall"] != "planned":
         pairs = (pair.split("=") for pair in scenario["weights"].split(";"))
         weights = {name: float(value) for name, value in pairs}
     return {
         "items": scenario["items"].split(";") if scenario["items"] else None,
         "overall": scenario["overall"],
         "weights": weights,
-        "cluster": scenario["cluster"] or None,
+        "cluster": scenario["cluster"],
         "level": float(scenario["level"]),
         "threshold": float(scenario["threshold"]),
     }

@@ -114,11 +114,16 @@ def test_live_approval_and_valid_rate_warning_on_the_assessment_page(
         answer(app.test_client(), link, resident="否")  # invalid: valid rate 60%
     login(make_user("boss", role="admin"))
     page = client.get(f"/a/{assessment.id}").get_data(as_text=True)
-    assert "总体 <strong>87.5%</strong>" in page
+    assert "总体（合并全部回答）<strong>87.5%</strong>" in page
     assert "有效率 60.0%" in page
     assert "低于 70%" in page
+    # the planned figure beside the pooled one, and the sample check (SPEC §2.5, §4)
+    assert "按抽样计划的群体结构加权：<strong>87.5%</strong>" in page
+    assert "<h3>样本核对（有效问卷与抽样计划）</h3>" in page
+    assert "缺失" not in page.split("<h3>样本核对", 1)[1].split("</ul>", 1)[0]
     verdict = client.get(f"/a/{assessment.id}/verdict").get_data(as_text=True)
-    assert "尚未上传学校数据" in verdict and "总体 <strong>87.5%</strong>" in verdict
+    assert "尚未上传学校数据" in verdict and "总体（合并全部回答）<strong>87.5%</strong>" in verdict
+    assert "<h3>样本核对（有效问卷与抽样计划）</h3>" in verdict
 
 
 def test_groups_under_five_are_suppressed(
@@ -137,4 +142,4 @@ def test_groups_under_five_are_suppressed(
     page = client.get(f"/a/{assessment.id}").get_data(as_text=True)
     approval = page.split("<h2>各群体答卷</h2>", 1)[0]
     row = approval.split("<td>学生</td>", 1)[1].split("</tr>", 1)[0]
-    assert "&lt;5" in row and "100" not in row
+    assert "少于 5 人，不单独显示" in row and "100" not in row

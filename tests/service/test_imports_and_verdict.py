@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from surveyapp.models import DataFile, School
+from surveyapp.questionnaires.builtin import BUILTIN
 from tests.service.respondent import KEY, full_answers
 from tests.verdict.county40 import county_csv, schools_csv, schools_rows
 
@@ -105,18 +106,28 @@ def test_verdict_page_before_any_data(client, evaluator):
     assert "尚未上传学校数据" in page and "还没有可计入的有效答卷" in page
 
 
-def answer_many(app, assessment, make_link, count, **overrides):
-    link = make_link(assessment=assessment, instrument="social")
+def identity_label(instrument, group):
+    """The identity option a respondent of ``group`` picks (the questionnaire's words)."""
+    (question,) = [q for q in BUILTIN[instrument]["questions"] if q["id"] == "identity"]
+    return next(label for label, value in question["values"].items() if value == group)
+
+
+def answer_many(app, assessment, make_link, count, instrument="social", **overrides):
+    link = make_link(assessment=assessment, instrument=instrument)
+    if instrument == "social":
+        overrides.setdefault("identity", "其他群众")
     for _ in range(count):
         respondent = app.test_client()
         key = KEY.search(respondent.get(f"/s/{link.token}").get_data(as_text=True)).group(1)
         respondent.post(
             f"/s/{link.token}",
-            data={"key": key, **full_answers("social", identity="其他群众", **overrides)},
+            data={"key": key, **full_answers(instrument, **overrides)},
         )
 
 
-def test_verdict_page_certifies_a_county_that_meets_everything(app, client, evaluator, make_link):
+def test_verdict_page_certifies_a_county_that_meets_everything(
+    app, client, session, evaluator, make_link
+):
     assessment, token = evaluator
     upload(client, assessment, token, "schools", schools_csv())
     upload(
@@ -126,9 +137,20 @@ def test_verdict_page_certifies_a_county_that_meets_everything(app, client, eval
         "county",
         county_csv(assessment_year=assessment.year, basic_year=assessment.year - 4),
     )
-    answer_many(app, assessment, make_link, 35)
+    # a sample that meets the plan (SPEC §2.5): 常住人口 20 000 gives N = 30; 家长 18 of 35
+    assessment.population = 20_000
+    assessment.population_urban = assessment.population_town = assessment.population_rural = None
+    session.flush()
+    answer_many(app, assessment, make_link, 18, identity=identity_label("social", "家长"))
+    for group in ("人大代表", "政协委员", "其他群众"):
+        answer_many(app, assessment, make_link, 2, identity=identity_label("social", group))
+    answer_many(app, assessment, make_link, 6, instrument="student")
+    for group in ("教师", "校长"):
+        label = identity_label("staff", group)
+        answer_many(app, assessment, make_link, 3, instrument="staff", identity=label)
     page = client.get(f"/a/{assessment.id}/verdict").get_data(as_text=True)
-    assert "达到优质均衡认定标准" in page and "未达到" not in page
+    assert "达到优质均衡认定标准" in page and "未达到" not in page, page
+    assert "样本符合计划" in page
     data = client.get(f"/a/{assessment.id}/verdict.json").get_json()
     assert data["certified"] is True
     assert data["approval"]["approval"] == 1.0
@@ -199,7 +221,10 @@ def test_the_demo_verdict_reads_as_the_issue_asks(session):
         "砚山县平远镇中学（初中）生均体育运动场馆面积 8.1㎡，低于标准 10.2㎡ 的 85%",
         "政府保障第 4 项（学校规模）未达标：砚山县第一中学义务教育阶段规模 2,150 人，超过 2,000 人（多 150 人）",
     ]
+    # The demo meets its own sample plan (issue 8), so the approval is established.
     assert result.verdict.approval.met is True
+    assert result.verdict.approval.sample_ok is True
+    assert result.verdict.approval.passed is True
 
 
 def test_a_county_file_of_another_year_is_refused(client, session, evaluator):

@@ -8,19 +8,32 @@ from analysis.approval import analyze_responses
 from surveyapp.approval import live_approval
 from surveyapp.assessments.services import export_csv
 from surveyapp.demo import seed_demo
+from surveyapp.quotas import sample_plan
 
 
 def test_sql_sums_and_the_export_give_the_same_estimates(session):
     assessment = seed_demo(session, responses=True, seed=7)
     session.flush()
-    live = live_approval(session, assessment)
+    plan = sample_plan(assessment)
+    assert plan is not None
+    live = live_approval(session, assessment, plan=plan)
     exported = analyze_responses(
-        export_csv(session, assessment.id, "Asia/Shanghai").encode("utf-8")
+        export_csv(session, assessment.id, "Asia/Shanghai").encode("utf-8"), plan=plan
     )
     assert live is not None
+    # the default design, clustered by school, on both routes (SPEC §4)
+    assert live.overall.design == exported.overall.design == "school"
+    assert live.overall.deff == pytest.approx(exported.overall.deff, rel=1e-9)
+    assert live.overall.df == exported.overall.df
     assert live.overall.approval == pytest.approx(exported.overall.approval, rel=1e-12)
     assert live.overall.se == pytest.approx(exported.overall.se, rel=1e-9)
     assert live.overall.ci == pytest.approx(exported.overall.ci, rel=1e-9)
+    assert live.planned is not None and exported.planned is not None
+    assert live.planned.approval == pytest.approx(exported.planned.approval, rel=1e-12)
+    assert live.planned.ci == pytest.approx(exported.planned.ci, rel=1e-9)
+    # the sample check counts the same valid responses
+    assert live.sample is not None and exported.sample is not None
+    assert live.sample.to_dict() == exported.sample.to_dict()
     assert live.valid_rate == pytest.approx(exported.valid_rate, rel=1e-12)
     assert set(live.groups) == set(exported.groups)
     for group, estimate in live.groups.items():

@@ -34,9 +34,15 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
     )
 
 
+#: N = ceil(50 000 × 1.5‰) = 75: the responses below meet the plan (SPEC §2.5)
+POPULATION = "50000"
+OTHERS = ("教师", "校长", "人大代表", "政协委员", "其他群众")
+
+
 def responses(tmp_path: Path, approving: int, total: int) -> Path:
+    """家长 (approving of total), 10 学生 and one of each other group, all approving."""
     rows = [["家长", "满意"]] * approving + [["家长", "一般"]] * (total - approving)
-    rows += [["学生", "比较满意"]] * 10
+    rows += [["学生", "比较满意"]] * 10 + [[group, "满意"] for group in OTHERS]
     return write(tmp_path / "responses.csv", csv_bytes(["group", "q1"], rows))
 
 
@@ -52,12 +58,15 @@ def test_verdict_with_responses_and_analyze_options(tmp_path: Path) -> None:
         county,
         "--responses",
         path,
+        "--population",
+        POPULATION,
         "--ci",
         "wilson",
         "--format",
         "json",
     )
     assert run.code == 0, run.err
+    assert run.json()["approval"]["sample_ok"] is True and run.json()["approval"]["passed"] is True
     approval = run.json()["approval"]
     # SPEC §5: --responses FILE [the analyze options]; ci and certainty come from the analysis
     assert approval["approval"] == pytest.approx(analysed["overall"]["approval"])
@@ -69,7 +78,8 @@ def test_verdict_with_analysis_json(tmp_path: Path) -> None:
     schools, county = files(tmp_path)
     path = responses(tmp_path, 80, 100)
     analysis = tmp_path / "analysis.json"
-    analysis.write_text(cli("analyze", path, "--format", "json").out, encoding="utf-8")
+    analysed = cli("analyze", path, "--population", POPULATION, "--format", "json").out
+    analysis.write_text(analysed, encoding="utf-8")
     run = cli(
         "verdict",
         "--schools",
@@ -82,9 +92,10 @@ def test_verdict_with_analysis_json(tmp_path: Path) -> None:
         "json",
     )
     data = run.json()
-    # (80 + 10)/110 = 0.818 < 0.85: not met, not certified, exit 1
+    # (80 + 10 + 5)/115 = 0.826 < 0.85: not met, not certified, exit 1
     assert run.code == 1
-    assert data["approval"]["approval"] == pytest.approx(90 / 110)
+    assert data["approval"]["approval"] == pytest.approx(95 / 115)
+    assert data["approval"]["sample_ok"] is True and data["approval"]["passed"] is False
     assert data["approval"]["met"] is False and data["certified"] is False
     assert data["approval"]["ci"] is not None and data["approval"]["certainty"] is not None
 

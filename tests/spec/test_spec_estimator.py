@@ -67,6 +67,16 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Resp]]:
     return path, resps
 
 
+@pytest.fixture(scope="module")
+def data_two_heads(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Resp]]:
+    """As ``data`` with two 校长: in policy a group needs two respondents (simple design)
+    for the overall SE (SPEC §4 ``planned``)."""
+    rows, resps = survey(11, {"家长": 40, "学生": 25, "教师": 12, "校长": 2}, favour=3.2)
+    path = tmp_path_factory.mktemp("est2") / "responses.csv"
+    write(path, csv_bytes(HEADER, rows))
+    return path, resps
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_pooled_estimate_interval_and_p_value(data: tuple[Path, list[Resp]], method: str) -> None:
     path, resps = data
@@ -135,16 +145,17 @@ def test_group_keys_are_exactly_the_spec_keys(data: tuple[Path, list[Resp]]) -> 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_policy_weights_normalised_and_absent_group_dropped(
-    data: tuple[Path, list[Resp]], method: str
+    data_two_heads: tuple[Path, list[Resp]], method: str
 ) -> None:
-    path, resps = data
+    path, resps = data_two_heads
     # 人大代表 has no respondents: its weight is dropped with a warning; the rest normalised
     weights = {"家长": 5.0, "学生": 3.0, "教师": 1.0, "校长": 1.0}
     ref = policy_estimate(resps, weights)
     arg = "家长=5,学生=3,教师=1,校长=1,人大代表=4"
     out = cli(
-        "analyze", path, "--overall", "policy", "--weights", arg, "--ci", method, "--format", "json"
-    ).json()
+        "analyze", path, "--overall", "policy", "--weights", arg, "--ci", method,
+        "--cluster", "none", "--format", "json",
+    ).json()  # fmt: skip
     overall = out["overall"]
     assert overall["mode"] == "policy"
     assert overall["weights"] == pytest.approx({"家长": 0.5, "学生": 0.3, "教师": 0.1, "校长": 0.1})
@@ -156,6 +167,21 @@ def test_policy_weights_normalised_and_absent_group_dropped(
     assert overall["n_kish"] == pytest.approx(ref.n_kish, rel=1e-12)
     assert overall["ci"] == pytest.approx(list(interval(method, ref)), abs=1e-9)
     assert out["p_value"] == pytest.approx(p_value(method, ref), rel=1e-7, abs=1e-12)
+
+
+def test_policy_with_a_one_respondent_group_has_no_interval(data: tuple[Path, list[Resp]]) -> None:
+    path, resps = data  # one 校长
+    out = cli(
+        "analyze", path, "--overall", "policy", "--weights", "家长=5,学生=3,教师=1,校长=1",
+        "--cluster", "none", "--format", "json",
+    ).json()  # fmt: skip
+    # SPEC §4: a group with fewer than 2 respondents (simple design) nulls SE, interval,
+    # p_value and certainty, with the reason in warnings
+    ref = policy_estimate(resps, {"家长": 5.0, "学生": 3.0, "教师": 1.0, "校长": 1.0})
+    assert out["overall"]["approval"] == pytest.approx(ref.p, rel=1e-12)
+    assert out["overall"]["se"] is None and out["overall"]["ci"] is None
+    assert out["p_value"] is None and out["certainty"] is None
+    assert any(w.startswith("校长不足 2 位受访者") for w in out["warnings"])
 
 
 @pytest.mark.parametrize(
@@ -365,26 +391,29 @@ def test_cluster_school_variance_df_and_deff(tmp_path: Path) -> None:
     a = [1.0 if r[2] == "满意" else 0.0 for r in rows]
     p = sum(a) / len(rows)
     # z_i = (a_i − p̂ b_i)/Σ w b; cluster totals; var = Σ_h m_h/(m_h − 1) Σ_c (Z_c − Z̄_h)²
-    var_c = var_srs = 0.0
-    clusters = 0
-    for group in ("家长", "学生"):
-        members = [(i, r) for i, r in enumerate(rows) if r[0] == group]
-        totals: dict[str, float] = {}
-        for i, r in members:
-            key = r[1] or f"own{i}"
-            totals[key] = totals.get(key, 0.0) + (a[i] - p) / len(rows)
+    # SPEC §4 Design: a school is one cluster across groups (stratum 校); respondents
+    # without a school are their own clusters, stratified by group. z_i = (a_i − p̂)/Σ w b
+    z = [(a[i] - p) / len(rows) for i in range(len(rows))]
+
+    def part(totals: list[float]) -> float:
         m = len(totals)
-        clusters += m
-        mean = sum(totals.values()) / m
-        var_c += m / (m - 1) * sum((z - mean) ** 2 for z in totals.values())
-        zs = [(a[i] - p) / len(rows) for i, _ in members]
-        zbar = sum(zs) / len(zs)
-        var_srs += len(zs) / (len(zs) - 1) * sum((z - zbar) ** 2 for z in zs)
+        mean = sum(totals) / m
+        return m / (m - 1) * sum((t - mean) ** 2 for t in totals)
+
+    schools: dict[str, float] = {}
+    for i, r in enumerate(rows):
+        if r[1]:
+            schools[r[1]] = schools.get(r[1], 0.0) + z[i]
+    loose = [z[i] for i, r in enumerate(rows) if not r[1]]  # two 家长: stratum 家长
+    var_c = part(list(schools.values())) + part(loose)
+    assert len(schools) == 5
+    var_srs = sum(part([z[i] for i, r in enumerate(rows) if r[0] == g]) for g in ("家长", "学生"))
     assert out["overall"]["se"] == pytest.approx(math.sqrt(var_c), rel=1e-9)
-    # df = clusters − H (the two school-less parents are two clusters)
-    assert out["overall"]["df"] == clusters - 2 == 4 + 2 + 3 - 2
-    # deff against the default (unclustered) variance
+    # df = clusters − strata: (5 schools + 2 school-less parents) − (校, 家长)
+    assert out["overall"]["df"] == 5 + 2 - 2
+    # deff: against the simple design's variance of the same estimator
     assert out["overall"]["deff"] == pytest.approx(var_c / var_srs, rel=1e-9)
+    assert out["overall"]["design"] == "school"
 
 
 # --- schemes and items ------------------------------------------------------------------
@@ -434,21 +463,29 @@ def test_cluster_with_a_zero_weight_school_hand_computed(tmp_path: Path) -> None
         ["学生", "S5", 1, "满意"],
     ]
     path = write(tmp_path / "r.csv", csv_bytes(["group", "school", "weight", "q1"], rows))
-    out = cli("analyze", path, "--cluster", "school", "--format", "json").json()
+    out = cli("analyze", path, "--format", "json").json()  # clustered by school: the default
 
-    # by hand: p̂ = 6/8; cluster totals of z = w(a − p̂)/8:
-    #   家长 S1 −1/16, S2 1/32, S3 0, S4 1/16 (m = 4, the weight-0 school stays in m_h)
-    #   学生 S1 1/32, S2 −3/32, S5 1/32
-    def part(totals: list[float]) -> float:
-        m = len(totals)
-        mean = sum(totals) / m
-        return m / (m - 1) * sum((t - mean) ** 2 for t in totals)
-
-    var = part([-1 / 16, 1 / 32, 0.0, 1 / 16]) + part([1 / 32, -3 / 32, 1 / 32])
+    # SPEC §4: a school is one cluster across groups, all in the stratum 校. By hand:
+    # p̂ = 6/8; z = w(a − p̂)/8; school totals (家长 and 学生 together):
+    #   S1 (1/4 − 3/4 + 1/4)/8 = −1/32, S2 (1/4 − 3/4)/8 = −1/16, S3 0 (weight 0, stays
+    #   in C), S4 2·(1/4)/8 = 1/16, S5 (1/4)/8 = 1/32; C = 5, mean 0
+    var = 5 / 4 * ((1 / 32) ** 2 + (1 / 16) ** 2 + 0.0 + (1 / 16) ** 2 + (1 / 32) ** 2)
     assert out["overall"]["approval"] == pytest.approx(0.75)
     assert out["overall"]["se"] == pytest.approx(math.sqrt(var), rel=1e-12)
-    # df = clusters with w > 0 (3 + 3) − H (2): R degf
-    assert out["overall"]["df"] == 4
+    assert out["overall"]["design"] == "school"
+    # df = clusters with w > 0 (S1, S2, S4, S5) − strata (校): R degf
+    assert out["overall"]["df"] == 3
+    # deff: this variance over the simple design's (respondents, strata = groups)
+    # (the simple variance by hand, per group h: n_h/(n_h − 1) Σ (z_i − z̄_h)²)
+    parent = [0.25 / 8, -0.75 / 8, 0.25 / 8, 0.0, 0.0, 0.5 / 8]
+    pupil = [0.25 / 8, -0.75 / 8, 0.25 / 8]
+
+    def part(values: list[float]) -> float:
+        m = len(values)
+        mean = sum(values) / m
+        return m / (m - 1) * sum((v - mean) ** 2 for v in values)
+
+    assert out["overall"]["deff"] == pytest.approx(var / (part(parent) + part(pupil)), rel=1e-12)
 
 
 def test_policy_certainty_uses_the_policy_n_kish(tmp_path: Path) -> None:

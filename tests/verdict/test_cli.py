@@ -109,6 +109,20 @@ def test_analysis_json(files: dict[str, Path]) -> None:
                 "met": True,
                 "certainty": "borderline",
                 "p_value": 0.1,
+                # the sample meets its own N; the verdict checks it again (SPEC §5)
+                "sample": {
+                    "n_valid": 800,
+                    "target": 750,
+                    "by_group": {
+                        "家长": 420,
+                        "学生": 200,
+                        "教师": 100,
+                        "校长": 20,
+                        "人大代表": 20,
+                        "政协委员": 20,
+                        "其他群众": 20,
+                    },
+                },
             }
         ),
         encoding="utf-8",
@@ -124,22 +138,32 @@ def test_analysis_json(files: dict[str, Path]) -> None:
         "json",
     )
     assert code == 0
-    assert json.loads(out)["approval"] == {
+    approval = json.loads(out)["approval"]
+    assert {k: v for k, v in approval.items() if k != "sample"} == {
         "approval": 0.87,
         "ci": [0.84, 0.9],
         "met": True,
         "certainty": "borderline",
+        "sample_ok": True,
+        "passed": True,
         "threshold": 0.85,
         "source": "analysis",
     }
-    assert "区间跨越标准" in err  # a warning, not a reason
+    assert approval["sample"]["target"] == 750 and approval["sample"]["ok"] is True
+    assert "95% 置信区间包含 85%" in err  # a note, not a reason
 
 
 def _responses_csv(approving: int, total: int) -> str:
+    """家长 approving of total, and one of each other group (满意, 一般): a sample that
+    meets the plan of a population of 50 000 (N = 75)."""
     lines = ["group,q1,q2"]
     for number in range(total):
         answer = "满意" if number < approving else "一般"
         lines.append(f"家长,{answer},{answer}")
+    lines += [
+        f"{group},满意,一般"
+        for group in ("学生", "教师", "校长", "人大代表", "政协委员", "其他群众")
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -156,6 +180,8 @@ def test_responses_with_analyze_options(files: dict[str, Path]) -> None:
         str(files["county"]),
         "--responses",
         str(responses),
+        "--population",
+        "50000",
         "--ci",
         "wilson",
         "--format",
@@ -163,9 +189,10 @@ def test_responses_with_analyze_options(files: dict[str, Path]) -> None:
     )
     assert code == 0, err
     approval = json.loads(out)["approval"]
-    assert approval["approval"] == pytest.approx(0.9)
+    assert approval["approval"] == pytest.approx(186 / 212)
+    assert approval["sample_ok"] is True and approval["passed"] is True
     assert approval["met"] is True and approval["source"] == "responses"
-    assert approval["ci"][0] < 0.9 < approval["ci"][1]
+    assert approval["ci"][0] < 186 / 212 < approval["ci"][1]
 
 
 def test_verdict_imports_neither_flask_nor_sqlalchemy(files: dict[str, Path]) -> None:

@@ -285,8 +285,11 @@ def test_json_shape() -> None:
         "ci": None,
         "met": True,
         "certainty": None,
+        "sample_ok": None,  # --approval: the sample was not checked (SPEC §2.5)
+        "passed": True,
         "threshold": 0.85,
         "source": "--approval",
+        "sample": None,
     }
     assert data["vetoes"][0] == {
         "id": "1",

@@ -8,11 +8,16 @@
 # tests/analysis/fixtures/approval/reference.csv (scenario, unit, quantity, value) with
 # 17 significant digits. The tests compare Renke with it to 1e-8.
 #
-# (p̂, SE) come from svyratio(~a, ~b, design) with the groups as strata,
-# svydesign(ids = ~1 | ~cluster, strata = ~group, weights = ~w, nest = TRUE) and
-# options(survey.lonely.psu = "certainty"); a group's figures from the subset of its
-# stratum; df from degf(); n from nrow(). policy: svyby(..., svyratio, covmat = TRUE)
-# and svycontrast with the normalised weights. survey 4.1 has no Wilson method in
+# (p̂, SE) come from svyratio(~a, ~b, design) with options(survey.lonely.psu = "certainty").
+# The design (SPEC §4 "Design"): cluster none: svydesign(ids = ~1, strata = ~group,
+# weights = ~w), a group's figures from the subset of its stratum. cluster school (the
+# default): a school is one cluster across groups, cl = the trimmed 学校代码 or
+# "row:<1-based data row>" where blank, st = "校" where a school is given, else the group;
+# overall: svydesign(ids = ~cl, strata = ~st, nest = TRUE, weights = ~w); a group:
+# subset(svydesign(ids = ~cl, strata = ~group, nest = TRUE, weights = ~w), group == g).
+# df from degf(); n from nrow(). policy and planned: svyby(..., svyratio, covmat = TRUE)
+# and svycontrast with the normalised weights (planned: the plan's shares, written out in
+# scenarios.csv; Renke derives them itself). survey 4.1 has no Wilson method in
 # svyciprop and svyciprop takes no ratio, so the intervals are the SPEC §4 formulas
 # evaluated below; where every b = 1 (one item, unweighted or not) the ratio is a mean
 # and they are checked against svyciprop("mean", "xlogit", "beta") itself.
@@ -45,11 +50,20 @@ read_scored <- function(file, items) {
   valid <- if ("valid" %in% names(d)) d$valid %in% c("", "1", "是", "TRUE", "true") else TRUE
   d$w <- if ("weight" %in% names(d)) ifelse(d$weight == "", 1, as.numeric(d$weight)) else 1
   if (!"school" %in% names(d)) d$school <- ""
-  d$cl <- ifelse(d$school == "", paste0("#", d$response_id), d$school)
-  d[valid & d$b > 0, ]
+  d$school <- trimws(d$school)
+  d$cl <- ifelse(d$school == "", paste0("row:", seq_len(nrow(d))), d$school)
+  d$st <- ifelse(d$school == "", d$group, "校")
+  d[valid & d$b > 0, ]  # removed before the design is built, not with subset()
 }
 
+# the overall design
 design_of <- function(d, cluster) {
+  if (cluster) svydesign(ids = ~cl, strata = ~st, weights = ~w, nest = TRUE, data = d)
+  else svydesign(ids = ~1, strata = ~group, weights = ~w, data = d)
+}
+
+# the design a group's own figures come from (clusters within the group)
+group_design_of <- function(d, cluster) {
   if (cluster) svydesign(ids = ~cl, strata = ~group, weights = ~w, nest = TRUE, data = d)
   else svydesign(ids = ~1, strata = ~group, weights = ~w, data = d)
 }
@@ -150,14 +164,16 @@ for (k in seq_len(nrow(scenarios))) {
   items <- if (s$items == "") character(0) else strsplit(s$items, ";")[[1]]
   level <- as.numeric(s$level)
   theta <- as.numeric(s$threshold)
-  clustered <- s$cluster == "school"
   d <- read_scored(s$data, items)
+  # responses with no school at all give the simple design (SPEC §4)
+  clustered <- s$cluster == "school" && any(d$school != "")
   design <- design_of(d, clustered)
+  group_design <- group_design_of(d, clustered)
   groups <- intersect(c("学生", "家长", "教师", "校长", "人大代表", "政协委员", "其他群众"),
                       unique(d$group))
   nkish_h <- c()
   for (g in groups) {
-    sub <- subset(design, group == g)
+    sub <- subset(group_design, group == g)
     r <- svyratio(~a, ~b, sub)
     p <- as.numeric(coef(r)); se <- as.numeric(SE(r))
     nkish_h[g] <- kish(d$w[d$group == g], d$b[d$group == g])

@@ -56,6 +56,7 @@ def make(
     no_school: float = 0.0,
     invalid: float = 0.05,
     only_unknown: float = 0.0,
+    padded: float = 0.0,
 ) -> None:
     rng = np.random.default_rng(seed)
     header = (CHINESE if chinese else ENGLISH) + [
@@ -69,6 +70,8 @@ def make(
             school = ""
             if schools and rng.random() >= no_school:
                 school = f"S{int(rng.integers(1, schools + 1)):02d}"
+                if padded and rng.random() < padded:
+                    school = f" {school} "  # as typed: the code is trimmed
             is_valid = rng.random() >= invalid
             valid = ("是" if is_valid else "否") if chinese else ("1" if is_valid else "0")
             reason = "" if is_valid else str(rng.choice(["用时过短", "重复提交", "非本县居民"]))
@@ -107,6 +110,18 @@ def main() -> None:
         weights=[0.8, 1, 1.2, 2.5],
         schools=9,
         no_school=0.1,
+    )
+    # the default design's fixture: weights with zeros, schools shared by all seven
+    # groups, many respondents without a school, codes typed with spaces
+    make(
+        "schools_weighted.csv",
+        seven,
+        seed=8,
+        chinese=True,
+        weights=[0, 0.5, 1, 1, 1.5, 2.25, 3.7],
+        schools=14,
+        no_school=0.3,
+        padded=0.1,
     )
     make(
         "small.csv",
