@@ -30,7 +30,7 @@ from typing import Final
 from scipy import special
 
 from analysis.standards import SamplingSettings
-from analysis.vocabulary import GROUPS
+from analysis.vocabulary import AREAS, GROUPS
 
 #: 1.5‰ of the resident population (SPEC §2.5).
 DEFAULT_RATE: Final = Fraction(15, 10_000)
@@ -38,9 +38,6 @@ PARENTS: Final = "家长"
 OTHERS: Final = "其他群众"
 #: The groups that share what 家长 leave, in the order used to break remainder ties.
 SHARED_GROUPS: Final = tuple(group for group in GROUPS if group != PARENTS)
-
-#: 城乡类型 and how the questionnaire asks the residence in plain words.
-AREAS: Final[dict[str, str]] = {"城区": "县城", "镇区": "乡镇政府所在地", "乡村": "农村"}
 
 #: Grade bands per group (a setting).
 GRADE_BANDS: Final[dict[str, tuple[str, ...]]] = {
@@ -180,7 +177,8 @@ class SamplePlan:
         N = ceil(population × rate).
     groups : GroupQuotas
     areas : Mapping[str, int] or None
-        Quotas by 城区 / 镇区 / 乡村 (asked as :data:`AREAS`), when the split is given.
+        Quotas by 城区 / 镇区 / 乡村 (the statistics office's classes, :data:`AREAS`; a
+        城镇/乡村 split is handled by :mod:`analysis.residence`), when the split is given.
     grades : Mapping[str, Mapping[str, int]]
         Grade-band quotas for 学生 and 家长.
     margins : Mapping[str, float or None]
