@@ -7,6 +7,7 @@ problem raises :class:`analysis.tables.InputRefused` and nothing is stored.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from analysis.county import ASSESSMENT_YEAR, BASIC, CountyFile, read_county
 from analysis.schools import SchoolFile, read_schools
-from analysis.tables import InputRefused, Problem
+from analysis.tables import UPLOAD_LIMITS, InputRefused, Problem, check_limits
 from surveyapp.approval import standard_for
 from surveyapp.models import Assessment, DataFile, School, User
 
@@ -31,7 +32,11 @@ class Accepted:
 def parse(
     assessment: Assessment, kind: str, content: bytes, filename: str
 ) -> SchoolFile | CountyFile:
-    """Read and check a file as the assessment's standard requires; raises InputRefused."""
+    """Read and check a file as the assessment's standard requires; raises InputRefused.
+
+    An upload over :data:`analysis.tables.UPLOAD_LIMITS` is refused before it is parsed.
+    """
+    check_limits(content, UPLOAD_LIMITS, filename)
     standard = standard_for(assessment.standard)
     if kind == "schools":
         return read_schools(content, standard=standard, name=filename)
@@ -46,13 +51,16 @@ def accept_upload(
     content: bytes,
     user: User | None,
     now: datetime,
+    parsed: SchoolFile | CountyFile | None = None,
 ) -> Accepted:
     """Check a file whole and store it as the next version (the previous ones stay).
 
     Beyond the reader's checks: what the database must hold fits its columns, and a
-    county file's 评估年份 is this assessment's year.
+    county file's 评估年份 is this assessment's year. ``parsed`` is the file already read
+    by :func:`parse` (outside any transaction).
     """
-    parsed = parse(assessment, kind, content, filename)
+    if parsed is None:
+        parsed = parse(assessment, kind, content, filename)
     problems = (
         _school_limits(parsed)
         if isinstance(parsed, SchoolFile)
@@ -90,12 +98,18 @@ def accept_upload(
 
 
 CODE_LENGTH, NAME_LENGTH, MAX_STUDENTS = 40, 120, 2_000_000_000
+# 学校代码 (the 10-digit 学校标识码, or a county's own code): letters, digits, - and _ only;
+# it becomes part of links, file names and exported cells.
+SCHOOL_CODE = re.compile(r"[0-9A-Za-z_-]+")
+SCHOOL_CODE_MESSAGE = "只能包含数字、字母、“-”和“_”（如 2153000123）"
 
 
 def _school_limits(parsed: SchoolFile) -> list[Problem]:
     problems = []
     for school in parsed.schools:
-        if len(school.code) > CODE_LENGTH:
+        if not SCHOOL_CODE.fullmatch(school.code):
+            problems.append(Problem(school.row, "学校代码", SCHOOL_CODE_MESSAGE))
+        elif len(school.code) > CODE_LENGTH:
             problems.append(Problem(school.row, "学校代码", f"不能超过 {CODE_LENGTH} 个字符"))
         if len(school.name) > NAME_LENGTH:
             problems.append(Problem(school.row, "学校名称", f"不能超过 {NAME_LENGTH} 个字符"))

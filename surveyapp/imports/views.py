@@ -36,9 +36,13 @@ def upload(assessment_id: int, kind: str) -> ResponseReturnValue:
         return _page(assessment, kind=kind, problems=["请选择要上传的文件"]), 422
     content = upload.read()
     session = db.session()
+    # End the read transaction first: on SQLite a POST's transaction holds the write lock,
+    # and respondents must not wait while a large file is parsed.
+    session.commit()
     try:
+        parsed = services.parse(assessment, kind, content, upload.filename)
         accepted = services.accept_upload(
-            session, assessment, kind, upload.filename, content, g.user, db.utcnow()
+            session, assessment, kind, upload.filename, content, g.user, db.utcnow(), parsed
         )
     except InputRefused as refused:
         return _page(assessment, kind=kind, problems=[str(p) for p in refused.problems]), 422
