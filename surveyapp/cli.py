@@ -16,6 +16,12 @@ from surveyapp import create_app, db
 from surveyapp.models import County
 
 
+class Refused(click.ClickException):
+    """Input refused (SPEC §5: exit 2, the problem named); other failures exit 1."""
+
+    exit_code = 2
+
+
 def _app() -> Flask:
     return create_app()
 
@@ -64,6 +70,8 @@ def demo(if_empty: bool, no_responses: bool) -> None:
     from surveyapp.demo import has_any_assessment, seed_demo
 
     app = _app()
+    if app.config["RENKE_ENV"] == "production":
+        raise Refused("生产环境（RENKE_ENV=production）不能写入演示数据：演示账号的密码是公开的")
     with app.app_context():
         session = db.session()
         if if_empty and has_any_assessment(session):
@@ -100,10 +108,10 @@ def _one_county(session: Session, name: str) -> County:
         query = query.where(County.prefecture == prefecture)
     found = session.scalars(query).all()
     if not found:
-        raise click.ClickException(f"找不到县：{name}")
+        raise Refused(f"找不到县：{name}")
     if len(found) > 1:
         names = "、".join(f"{c.prefecture}/{c.name}" for c in found)
-        raise click.ClickException(f"有多个县叫 {name}：{names}；请写成 州市/县")
+        raise Refused(f"有多个县叫 {name}：{names}；请写成 州市/县")
     return found[0]
 
 
@@ -115,7 +123,7 @@ def _one_county(session: Session, name: str) -> County:
 )
 @click.password_option()
 def user_add(name: str, role: str, county_name: str | None, password: str) -> None:
-    """Add a user."""
+    """Add a user (password: at least 10 characters, not the name, not a common one)."""
     from surveyapp.accounts.services import AccountError, add_user
 
     app = _app()
@@ -127,7 +135,7 @@ def user_add(name: str, role: str, county_name: str | None, password: str) -> No
         try:
             add_user(session, name, password, role, county)
         except AccountError as error:
-            raise click.ClickException(str(error)) from error
+            raise Refused(str(error)) from error
         session.commit()
         click.echo(f"已添加用户 {name}（{role}）")
 
@@ -183,7 +191,7 @@ def links(assessment_id: int, output: str, qr_dir: Path | None) -> None:
     with app.app_context():
         session = db.session()
         if session.get(Assessment, assessment_id) is None:
-            raise click.ClickException(f"找不到评估 {assessment_id}")
+            raise Refused(f"找不到评估 {assessment_id}")
         public_url = app.config["RENKE_PUBLIC_URL"]
         rows = [
             {
@@ -226,7 +234,7 @@ def export(assessment_id: int, output: str, target: str | None) -> None:
     with app.app_context():
         session = db.session()
         if session.get(Assessment, assessment_id) is None:
-            raise click.ClickException(f"找不到评估 {assessment_id}")
+            raise Refused(f"找不到评估 {assessment_id}")
         timezone = app.config["RENKE_TIMEZONE"]
         if output == "csv":
             text = export_csv(session, assessment_id, timezone)

@@ -19,7 +19,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from surveyapp import db, qr, quotas
-from surveyapp.accounts.views import login_required, require_county
+from surveyapp.auth import login_required, require_county, require_manage
 from surveyapp.approval import live_approval, standard_for
 from surveyapp.assessments import services, setup
 from surveyapp.assessments.forms import SettingsForm, read_settings, settings_values
@@ -132,6 +132,7 @@ def _settings_page(
 @blueprint.route("/a/new", methods=["GET", "POST"])
 @login_required
 def new() -> ResponseReturnValue:
+    require_manage(g.user.county_id)
     session = db.session()
     own = session.get(County, g.user.county_id) if g.user.role == "evaluator" else None
     fixed = {"prefecture": own.prefecture, "county": own.name} if own else {}
@@ -163,6 +164,7 @@ def settings(assessment_id: int) -> ResponseReturnValue:
         return _settings_page(
             SettingsForm(settings_values(assessment, timezone)), assessment, assessment.county
         )
+    require_manage(assessment.county_id)
     # The county and the year name the assessment; they are not edited here.
     named = {
         "prefecture": assessment.county.prefecture,
@@ -193,6 +195,7 @@ STATE_MESSAGES = {
 @login_required
 def change_state(assessment_id: int, action: str) -> ResponseReturnValue:
     assessment = load_assessment(assessment_id)
+    require_manage(assessment.county_id)
     if action not in STATE_MESSAGES:
         abort(404)
     try:
@@ -209,6 +212,7 @@ def change_state(assessment_id: int, action: str) -> ResponseReturnValue:
 @login_required
 def generate_links(assessment_id: int) -> ResponseReturnValue:
     assessment = load_assessment(assessment_id)
+    require_manage(assessment.county_id)
     added = setup.create_default_links(db.session(), assessment)
     db.session().commit()
     flash(f"新增 {added} 个链接。" if added else "常用链接都已存在，没有新增。")
@@ -218,7 +222,7 @@ def generate_links(assessment_id: int) -> ResponseReturnValue:
 @blueprint.post("/a/<int:assessment_id>/links/<int:link_id>/toggle")
 @login_required
 def toggle_link(assessment_id: int, link_id: int) -> ResponseReturnValue:
-    load_assessment(assessment_id)
+    require_manage(load_assessment(assessment_id).county_id)
     link = db.session().get(CollectionLink, link_id)
     if link is None or link.assessment_id != assessment_id:
         abort(404)

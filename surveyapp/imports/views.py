@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from analysis.tables import InputRefused
 from analysis.templates_xlsx import county_template, schools_template
 from surveyapp import db
-from surveyapp.accounts.views import login_required
+from surveyapp.auth import login_required, require_upload
 from surveyapp.approval import standard_for
 from surveyapp.assessments.views import load_assessment
 from surveyapp.imports import services
@@ -31,6 +31,7 @@ def upload(assessment_id: int, kind: str) -> ResponseReturnValue:
     assessment = load_assessment(assessment_id)
     if kind not in DATA_KINDS:
         abort(404)
+    require_upload(assessment)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _page(assessment, kind=kind, problems=["请选择要上传的文件"]), 422

@@ -7,6 +7,7 @@ from surveyapp.models.datafile import DataFile
 from surveyapp.models.link import CollectionLink
 from surveyapp.models.questionnaire import Questionnaire
 from surveyapp.models.response import Response
+from surveyapp.models.signin import SignInFailure
 
 __all__ = [
     "Assessment",
@@ -17,5 +18,6 @@ __all__ = [
     "Questionnaire",
     "Response",
     "School",
+    "SignInFailure",
     "User",
 ]

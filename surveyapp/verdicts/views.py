@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, render_template
 
 from surveyapp import db
-from surveyapp.accounts.views import login_required
+from surveyapp.auth import login_required
 from surveyapp.assessments.views import load_assessment
 from surveyapp.verdicts.services import assessment_verdict
 
