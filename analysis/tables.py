@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 import math
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,8 +114,10 @@ def check_limits(raw: bytes, limits: TableLimits, display: str | None = None) ->
     """
     if len(raw) > limits.file_bytes:
         size = f"{len(raw) / 1e6:.1f} MB"
-        problem = Problem(None, None, f"文件太大（{size}），上限 {limits.file_bytes / 1e6:.0f} MB")
-        raise InputRefused([problem], source=display)
+        too_large = Problem(
+            None, None, f"文件太大（{size}），上限 {limits.file_bytes / 1e6:.0f} MB"
+        )
+        raise InputRefused([too_large], source=display)
     if raw.startswith(XLSX_MAGIC):
         problem = _zip_problem(raw, limits)
     else:
@@ -340,13 +342,13 @@ def _csv_header(data: bytes) -> list[str]:
         text = first_line.decode("utf-8")
     except UnicodeDecodeError:
         text = first_line.decode("gb18030", errors="replace")
-    return next(csv.reader(io.StringIO(text)), [])
+    return next(csv.reader(io.StringIO(text, newline="")), [])
 
 
 def _ragged_rows(text: str, width: int) -> list[Problem]:
     """Rows whose cell count differs from the header's (slow path, errors only)."""
     problems = []
-    for number, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
+    for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
         if number > 1 and cells and len(cells) != width:
             problems.append(
                 Problem(
@@ -565,3 +567,21 @@ def parse_choice(
         elif cell not in options:
             problems.append(Problem(row, column, f"“{cell}”不是可选值（{' / '.join(options)}）"))
     return frame[column]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """A cell Excel and WPS will show as text, never run as a formula (CSV injection).
+
+    Text beginning with ``= + - @`` (or a tab or CR, which some spreadsheets skip before
+    one) gets a leading apostrophe, as OWASP advises; numbers are left as they are.
+    """
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def spreadsheet_safe_row(row: Iterable[object]) -> list[object]:
+    return [spreadsheet_safe(cell) for cell in row]

@@ -245,10 +245,12 @@ def export(assessment_id: int, output: str, target: str | None) -> None:
             return
         from openpyxl import Workbook
 
+        from analysis.tables import spreadsheet_safe_row
+
         book = Workbook(write_only=True)
         sheet = book.create_sheet("数据")
         for row in export_rows(session, assessment_id, timezone):
-            sheet.append(row)
+            sheet.append(spreadsheet_safe_row(row))
         destination = target or f"renke-{assessment_id}-responses.xlsx"
         if destination == "-":
             book.save(sys.stdout.buffer)

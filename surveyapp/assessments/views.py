@@ -19,10 +19,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from surveyapp import db, qr, quotas
-from surveyapp.auth import login_required, require_county, require_manage
 from surveyapp.approval import live_approval, standard_for
 from surveyapp.assessments import services, setup
 from surveyapp.assessments.forms import SettingsForm, read_settings, settings_values
+from surveyapp.auth import login_required, require_county, require_manage
 from surveyapp.models import Assessment, CollectionLink, County, InvalidTransition
 from surveyapp.models.assessment import STAGES, STATE_LABELS
 from surveyapp.models.link import GROUPS

@@ -8,9 +8,9 @@ from flask.typing import ResponseReturnValue
 from analysis.tables import InputRefused
 from analysis.templates_xlsx import county_template, schools_template
 from surveyapp import db
-from surveyapp.auth import login_required, require_upload
 from surveyapp.approval import standard_for
 from surveyapp.assessments.views import load_assessment
+from surveyapp.auth import login_required, require_upload
 from surveyapp.imports import services
 from surveyapp.models import Assessment
 from surveyapp.models.datafile import DATA_KINDS

@@ -3,8 +3,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, render_template
 
 from surveyapp import db
-from surveyapp.auth import login_required
 from surveyapp.assessments.views import load_assessment
+from surveyapp.auth import login_required
 from surveyapp.verdicts.services import assessment_verdict
 
 blueprint = Blueprint("verdicts", __name__)
