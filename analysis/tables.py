@@ -289,17 +289,22 @@ def _read_csv(raw: bytes, display: str) -> pd.DataFrame:
     Arrow validates it while reading. Only when that fails is the file decoded as
     GB18030, which officials' Excel writes on Chinese Windows.
     """
+    try:
+        return _read_csv_text(raw, display)
+    except InputRefused as refused:
+        if refused.source is not None:
+            raise
+        raise InputRefused(refused.problems, source=display) from refused
+
+
+def _read_csv_text(raw: bytes, display: str) -> pd.DataFrame:
     data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     try:
         return _arrow_csv(data)
     except pa.ArrowInvalid as error:
         if "UTF8" not in str(error) and "utf8" not in str(error).lower():
             raise _csv_refusal(data, error, display) from error
-    try:
-        text = decode_text(raw)
-    except InputRefused as refused:
-        raise InputRefused(refused.problems, source=display) from refused
-    data = text.encode("utf-8")
+    data = decode_text(raw).encode("utf-8")
     try:
         return _arrow_csv(data)
     except pa.ArrowInvalid as error:
@@ -338,10 +343,7 @@ def _csv_refusal(data: bytes, error: Exception, display: str) -> InputRefused:
 
 def _csv_header(data: bytes) -> list[str]:
     first_line = data.split(b"\n", 1)[0].rstrip(b"\r")
-    try:
-        text = first_line.decode("utf-8")
-    except UnicodeDecodeError:
-        text = first_line.decode("gb18030", errors="replace")
+    text = decode_text(first_line)  # a header neither UTF-8 nor GB18030 is refused
     return next(csv.reader(io.StringIO(text, newline="")), [])
 
 

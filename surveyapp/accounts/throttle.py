@@ -30,12 +30,19 @@ def address_key(secret: str, address: str | None) -> str:
     return digest.hexdigest()[:32]
 
 
+def account_key(username: str) -> str:
+    """The name attempts are counted under; one a user could not have is counted as one."""
+    if username and len(username) <= 80 and username.isprintable():
+        return username
+    return "<invalid>"
+
+
 def is_throttled(session: Session, username: str, address: str, now: datetime) -> bool:
     since = now - WINDOW
     by_account = session.scalar(
         select(func.count())
         .select_from(SignInFailure)
-        .where(SignInFailure.username == username[:80], SignInFailure.at > since)
+        .where(SignInFailure.username == account_key(username), SignInFailure.at > since)
     )
     if (by_account or 0) >= ACCOUNT_LIMIT:
         return True
@@ -48,11 +55,11 @@ def is_throttled(session: Session, username: str, address: str, now: datetime) -
 
 
 def record_failure(session: Session, username: str, address: str, now: datetime) -> None:
-    session.add(SignInFailure(username=username[:80], address=address, at=now))
+    session.add(SignInFailure(username=account_key(username), address=address, at=now))
     # Old entries go as new ones come: the table stays the size of one window.
     session.execute(delete(SignInFailure).where(SignInFailure.at <= now - WINDOW))
 
 
 def forget_failures(session: Session, username: str) -> None:
     """A successful sign-in clears the account's count (not the address's)."""
-    session.execute(delete(SignInFailure).where(SignInFailure.username == username[:80]))
+    session.execute(delete(SignInFailure).where(SignInFailure.username == account_key(username)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -15,6 +14,7 @@ from surveyapp.models.assessment import STAGES
 
 POPULATION_FIELDS = ("population_urban", "population_town", "population_rural")
 ASCII_INTEGER = re.compile(r"[0-9]{1,15}")
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
@@ -114,7 +114,7 @@ def _integer(
 ) -> int | None:
     # Full-width digits become ASCII; anything else that str.isdigit() takes (²⁰³⁰, ①)
     # is not a number here, nor are more digits than any bound needs.
-    text = unicodedata.normalize("NFKC", values.get(key, "")).replace(",", "").replace("，", "")
+    text = values.get(key, "").translate(FULL_WIDTH_DIGITS).replace(",", "").replace("，", "")
     if not text:
         if required:
             errors[key] = "请填写"
