@@ -41,7 +41,7 @@ NASTY = st.sampled_from(
         "\x00",
         "\ud7ff",
         "é中文",
-        "=HYPERLINK(\"http://x\")",
+        '=HYPERLINK("http://x")',
         "../../../../etc/passwd",
         "<b>X</b>",
         "1e309",
@@ -68,7 +68,9 @@ SETTING_FIELDS = [
     "stop_full_groups",
     "csrf_token",
 ]
-settings_forms = st.dictionaries(st.sampled_from(SETTING_FIELDS), TEXT, max_size=len(SETTING_FIELDS))
+settings_forms = st.dictionaries(
+    st.sampled_from(SETTING_FIELDS), TEXT, max_size=len(SETTING_FIELDS)
+)
 
 
 def _mutated(base: bytes, data: st.DataObject) -> bytes:

@@ -62,7 +62,9 @@ def test_an_account_is_throttled_after_ten_failures(client, make_user, cheap_dum
     make_user("target", role="admin")
     for attempt in range(throttle.ACCOUNT_LIMIT):
         response = _sign_in(client, "target", f"wrong-{attempt}", address=f"10.0.1.{attempt}")
-        assert response.status_code == 200 and "用户名或密码不正确" in response.get_data(as_text=True)
+        assert response.status_code == 200 and "用户名或密码不正确" in response.get_data(
+            as_text=True
+        )
     # the right password no longer helps, from any address, until the window passes
     refused = _sign_in(client, "target", "correct horse", address="10.9.9.9")
     assert refused.status_code == 429
@@ -80,9 +82,7 @@ def cheap_dummy_hash(monkeypatch):
     monkeypatch.setattr(services, "_dummy_hash", lambda: cheap)
 
 
-def test_an_address_is_throttled_but_a_school_office_is_not(
-    client, make_user, cheap_dummy_hash
-):
+def test_an_address_is_throttled_but_a_school_office_is_not(client, make_user, cheap_dummy_hash):
     for number in range(30):  # thirty colleagues behind one address, each mistyping once
         make_user(f"teacher{number}", role="admin")
         assert _sign_in(client, f"teacher{number}", "mistyped-pw").status_code == 200
