@@ -62,8 +62,9 @@ def _scrubbed(msg: Any, args: tuple[Any, ...]) -> str:
 
 
 def _json_text(value: Any) -> Any:
+    """Text escaped for a JSON string, except the quotes: gunicorn's SafeAtoms adds those."""
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)[1:-1]
+        return json.dumps(value, ensure_ascii=False)[1:-1].replace('\\"', '"')
     return value
 
 
