@@ -19,9 +19,7 @@ REQUEST_LOGGER = "renke.request"
 _LINK_PATH = re.compile(r"^/s/[^/]+")
 _LINK_ANYWHERE = re.compile(r"/s/[^/\s?#\"']+")
 # An IPv4 or IPv6 address as gunicorn and Python write them (ip=…, ('1.2.3.4', 5678)).
-_ADDRESS = re.compile(
-    r"\b(?:\d{1,3}\.){3}\d{1,3}\b|\b(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}\b"
-)
+_ADDRESS = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b|\b(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}\b")
 
 
 def mask_path(path: str) -> str:

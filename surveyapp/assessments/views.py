@@ -230,3 +230,18 @@ def toggle_link(assessment_id: int, link_id: int) -> ResponseReturnValue:
     db.session().commit()
     flash(f"“{link.label}”已{'启用' if link.active else '停用；已打开问卷的受访者仍可提交'}。")
     return redirect(url_for("assessments.links", assessment_id=assessment_id))
+
+
+@blueprint.post("/a/<int:assessment_id>/delete")
+@login_required
+def delete(assessment_id: int) -> ResponseReturnValue:
+    assessment = load_assessment(assessment_id)
+    require_manage(assessment.county_id)
+    try:
+        setup.delete_draft(db.session(), assessment)
+    except InvalidTransition as refused:
+        flash(str(refused), "warning")
+        return redirect(url_for("assessments.detail", assessment_id=assessment_id))
+    db.session().commit()
+    flash(f"已删除准备中的评估“{assessment.title}”。")
+    return redirect(url_for("assessments.index"))

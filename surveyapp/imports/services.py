@@ -78,7 +78,7 @@ def accept_upload(
     ) + 1
     if isinstance(parsed, SchoolFile):
         summary = f"{len(parsed.schools)} 所学校"
-        sync_schools(session, assessment, parsed)
+        sync_schools(session, assessment, parsed, now)
     else:
         summary = f"{len(parsed.entries)} 行"
     data_file = DataFile(
@@ -136,22 +136,19 @@ def _county_year(parsed: CountyFile, assessment: Assessment) -> list[Problem]:
     ]
 
 
-def sync_schools(session: Session, assessment: Assessment, parsed: SchoolFile) -> None:
+def sync_schools(
+    session: Session, assessment: Assessment, parsed: SchoolFile, now: datetime
+) -> None:
     """Keep the county's school list (for links and quotas) in step with the file.
 
-    Only the county's latest assessment updates it, so an older year's file uploaded for
-    audit changes nothing current. Schools are matched by 学校代码 and updated; none is
+    Only the assessment that owns the list updates it (:func:`owns_school_list`), so an
+    older year's file uploaded for audit, or a later year's draft, changes nothing of
+    the collection under way. Schools are matched by 学校代码 and updated; none is
     deleted (links and responses may refer to it). A school the file gives no 城乡类型
     keeps the one it had; a new one without it is not added (it still counts in the
     verdict, which reads the file itself).
     """
-    newest = session.scalars(
-        select(Assessment.id)
-        .where(Assessment.county_id == assessment.county_id)
-        .order_by(Assessment.year.desc(), Assessment.id.desc())
-        .limit(1)
-    ).first()
-    if newest != assessment.id:
+    if not owns_school_list(session, assessment, now):
         return
     existing = {school.code: school for school in assessment.county.schools}
     for row in parsed.schools:
@@ -167,6 +164,18 @@ def sync_schools(session: Session, assessment: Assessment, parsed: SchoolFile) -
         school.area = area or school.area
         school.primary_students = row.primary_students
         school.junior_students = row.junior_students
+
+
+def owns_school_list(session: Session, assessment: Assessment, now: datetime) -> bool:
+    """The county's newest assessment collecting now, or, when none is, its newest."""
+    others = session.scalars(
+        select(Assessment)
+        .where(Assessment.county_id == assessment.county_id)
+        .order_by(Assessment.year.desc(), Assessment.id.desc())
+    ).all()
+    collecting = [other for other in others if other.state_at(now) == "collecting"]
+    owner = (collecting or others or [assessment])[0]
+    return owner.id == assessment.id
 
 
 def latest(session: Session, assessment_id: int, kind: str) -> DataFile | None:
