@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "assessments": "surveyapp.cli:assessments",
     "links": "surveyapp.cli:links",
     "export": "surveyapp.cli:export",
+    "backup": "surveyapp.cli:backup_command",
+    "restore": "surveyapp.cli:restore_command",
 }
 
 

@@ -258,3 +258,35 @@ def export(assessment_id: int, output: str, target: str | None) -> None:
             book.save(destination)
         if destination != "-":
             click.echo(f"已导出到 {destination}", err=True)
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target: Path) -> None:
+    """Back up the whole database (responses, accounts, audit, uploaded files) to TARGET."""
+    from surveyapp.backup import BackupRefused, backup
+
+    app = _app()
+    try:
+        backup(app.config["DATABASE_URL"], target)
+    except BackupRefused as refused:
+        raise Refused(str(refused)) from refused
+    click.echo(f"已备份到 {target}（{target.stat().st_size:,} 字节）")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="do not ask: replace the database's contents")
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup SOURCE."""
+    from surveyapp.backup import BackupRefused, restore
+
+    app = _app()
+    if not yes:
+        click.confirm("恢复会用备份替换数据库中的全部内容，继续吗？", abort=True)
+    try:
+        restore(app.config["DATABASE_URL"], source)
+    except BackupRefused as refused:
+        raise Refused(str(refused)) from refused
+    app.extensions["renke.engine"].dispose()
+    click.echo(f"已从 {source} 恢复。")
