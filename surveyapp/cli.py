@@ -23,7 +23,12 @@ class Refused(click.ClickException):
 
 
 def _app() -> Flask:
-    return create_app()
+    from surveyapp.config import ConfigurationError
+
+    try:
+        return create_app()
+    except ConfigurationError as refused:  # a setting refused: named, exit 2
+        raise Refused(str(refused)) from refused
 
 
 @click.command()
