@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,12 +37,33 @@ def parse(
     """Read and check a file as the assessment's standard requires; raises InputRefused.
 
     An upload over :data:`analysis.tables.UPLOAD_LIMITS` is refused before it is parsed.
+    An accepted file's reading is kept (per worker, the last :data:`PARSED_KEPT`), so the
+    verdict page does not read the stored file again on every view.
     """
+    key = (hashlib.sha256(content).hexdigest(), kind, assessment.standard, filename)
+    with _PARSED_LOCK:
+        kept = _PARSED.get(key)
+        if kept is not None:
+            _PARSED.move_to_end(key)
+            return kept
     check_limits(content, UPLOAD_LIMITS, filename)
     standard = standard_for(assessment.standard)
+    parsed: SchoolFile | CountyFile
     if kind == "schools":
-        return read_schools(content, standard=standard, name=filename)
-    return read_county(content, standard=standard, name=filename)
+        parsed = read_schools(content, standard=standard, name=filename)
+    else:
+        parsed = read_county(content, standard=standard, name=filename)
+    with _PARSED_LOCK:
+        _PARSED[key] = parsed
+        while len(_PARSED) > PARSED_KEPT:
+            _PARSED.popitem(last=False)
+    return parsed
+
+
+# Readings are frozen dataclasses: safe to share between requests and threads.
+PARSED_KEPT = 16
+_PARSED: OrderedDict[tuple[str, str, str, str], SchoolFile | CountyFile] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
 
 
 def accept_upload(

@@ -107,3 +107,22 @@ def test_the_file_is_parsed_outside_any_transaction(
     login(make_user("boss", role="admin"))
     assert _post(client, assessment, schools_csv(), "s.csv").status_code == 302
     assert seen == [False]  # on SQLite: no write lock held while the file is read
+
+
+def test_the_verdict_view_does_not_read_the_stored_file_again(
+    client, login, make_user, make_assessment, monkeypatch
+):
+    from surveyapp.imports import services
+    from tests.verdict.county40 import schools_csv
+
+    assessment = make_assessment(state="draft")
+    login(make_user("boss", role="admin"))
+    assert _post(client, assessment, schools_csv(), "s.csv").status_code == 302
+    reads = []
+    original = services.read_schools
+    monkeypatch.setattr(
+        services, "read_schools", lambda *a, **k: reads.append(1) or original(*a, **k)
+    )
+    for _ in range(3):
+        assert client.get(f"/a/{assessment.id}/verdict").status_code == 200
+    assert reads == []  # the upload's reading was kept
