@@ -165,9 +165,9 @@ def _xml_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo, stop: int) -> i
     try:
         with archive.open(member) as stream:
             while found <= stop and (chunk := stream.read(1 << 20)):
-                found += len(_ROW_TAG.findall(tail + chunk))
+                window = tail + chunk  # a tag may straddle two chunks: count it once
+                found += sum(1 for tag in _ROW_TAG.finditer(window) if tag.end() > len(tail))
                 tail = chunk[-16:]
-                found -= len(_ROW_TAG.findall(tail))
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
         return 0  # damaged: the XLSX reader refuses it with its own message
     return found

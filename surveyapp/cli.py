@@ -53,7 +53,8 @@ def serve(host: str, port: int, workers: int | None, announce: bool) -> None:
 
         click.echo("")
         click.echo(f"  认可 Renke 已启动： http://{shown}:{port}/")
-        click.echo(f"  评估人员登录：用户名 {DEMO_USER}  密码 {DEMO_PASSWORD}（演示账号）")
+        if app.config["RENKE_ENV"] != "production":  # the demo cannot sign in there
+            click.echo(f"  评估人员登录：用户名 {DEMO_USER}  密码 {DEMO_PASSWORD}（演示账号）")
         click.echo(
             f"  问卷链接与二维码：登录后打开 “问卷链接与二维码”；二维码指向 {app.config['RENKE_PUBLIC_URL']}"
         )
