@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp import create_app, db
-from surveyapp.models import County
+from surveyapp.models import County, User
 
 
 class Refused(click.ClickException):
@@ -144,6 +144,43 @@ def user_add(name: str, role: str, county_name: str | None, password: str) -> No
             raise Refused(str(error)) from error
         session.commit()
         click.echo(f"已添加用户 {name}（{role}）")
+
+
+def _one_user(session: Session, name: str) -> User:
+    user = session.scalars(select(User).where(User.username == name)).one_or_none()
+    if user is None:
+        raise Refused(f"找不到用户：{name}")
+    return user
+
+
+@user_group.command("disable")
+@click.argument("name")
+def user_disable(name: str) -> None:
+    """Disable a user: no more sign-in, and every open session ends at once."""
+    app = _app()
+    with app.app_context():
+        session = db.session()
+        _one_user(session, name).disable(db.utcnow())
+        session.commit()
+    click.echo(f"已停用用户 {name}，其所有登录已失效")
+
+
+@user_group.command("reset")
+@click.argument("name")
+@click.password_option()
+def user_reset(name: str, password: str) -> None:
+    """Set a new password (policy checked); every open session of the user ends."""
+    from surveyapp.accounts.services import AccountError, reset_password
+
+    app = _app()
+    with app.app_context():
+        session = db.session()
+        try:
+            reset_password(_one_user(session, name), password)
+        except AccountError as error:
+            raise Refused(str(error)) from error
+        session.commit()
+    click.echo(f"已重设用户 {name} 的密码，其所有登录已失效")
 
 
 @click.command()

@@ -1,4 +1,4 @@
-"""Session versions per user, and failed sign-ins for the throttle.
+"""Session versions and disabling per user, and failed sign-ins for the throttle.
 
 Revision ID: 0009
 Revises: 0004
@@ -21,6 +21,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("session_version", sa.Integer(), server_default="0", nullable=False)
         )
+        batch.add_column(sa.Column("disabled_at", surveyapp.db.UTCDateTime(), nullable=True))
     op.create_table(
         "sign_in_failure",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -38,4 +39,5 @@ def downgrade() -> None:
     op.drop_index("ix_sign_in_failure_username_at", table_name="sign_in_failure")
     op.drop_table("sign_in_failure")
     with op.batch_alter_table("app_user") as batch:
+        batch.drop_column("disabled_at")
         batch.drop_column("session_version")

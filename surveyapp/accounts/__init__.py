@@ -27,7 +27,11 @@ def _load_user() -> None:
     if not isinstance(user_id, int) or "user_id" not in session:
         return
     user = db.session().get(User, user_id)
-    if user is None or session.get("version") != user.session_version:
+    if (
+        user is None
+        or user.disabled_at is not None
+        or session.get("version") != user.session_version
+    ):
         session.clear()
         return
     g.user = user

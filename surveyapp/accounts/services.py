@@ -29,7 +29,9 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if user is None:
         check_password_hash(_dummy_hash(), password)
         return None
-    return user if user.check_password(password) else None
+    if not user.check_password(password) or user.disabled_at is not None:
+        return None
+    return user
 
 
 def check_password(username: str, password: str) -> None:

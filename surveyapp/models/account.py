@@ -27,6 +27,8 @@ class User(Base):
     # Stored in the session cookie at sign-in; bumped at sign-out and password change,
     # so every earlier cookie of this user stops working (a copied one too).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set by `renke user disable`: the account can no longer sign in; kept for the record.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     county: Mapped[County | None] = relationship()
 
@@ -35,6 +37,11 @@ class User(Base):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def disable(self, now: datetime) -> None:
+        """No more sign-in, and every open session ends now."""
+        self.disabled_at = now
         self.end_sessions()
 
     def end_sessions(self) -> None:

@@ -153,3 +153,38 @@ def test_the_demo_account_cannot_sign_in_in_production(app, client, session, mak
     assert _sign_in(client, DEMO_USER, DEMO_PASSWORD).status_code == 200
     app.config["RENKE_ENV"] = "development"
     assert _sign_in(client, DEMO_USER, DEMO_PASSWORD).status_code == 302
+
+
+def test_a_disabled_account_cannot_sign_in_and_its_sessions_end(client, login, make_user, session):
+    user = make_user("leaver", role="admin")
+    login(user)
+    assert client.get("/").status_code == 200
+    user.disable(user.created_at)
+    session.flush()
+    assert client.get("/").status_code == 302
+    assert _sign_in(client, "leaver", "correct horse").status_code == 200  # refused
+
+
+def test_user_disable_and_reset_commands(tmp_path):
+    from click.testing import CliRunner
+
+    from renke.cli import main
+
+    env = {
+        "RENKE_INSTANCE": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}",
+        "SECRET_KEY": "s" * 8 + "q7Hk2pX9vLm4Rt8Wz1Nc6Bf3Yd5Gs0Ja",
+    }
+    runner = CliRunner(env=env)
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    add = ["user", "add", "zhao", "--role", "admin", "--password", "first-long-pw"]
+    assert runner.invoke(main, add).exit_code == 0
+    weak = runner.invoke(main, ["user", "reset", "zhao", "--password", "short"])
+    assert weak.exit_code == 2 and "至少 10 个字符" in weak.output
+    assert (
+        runner.invoke(main, ["user", "reset", "zhao", "--password", "second-long-pw"]).exit_code
+        == 0
+    )
+    assert runner.invoke(main, ["user", "disable", "zhao"]).exit_code == 0
+    missing = runner.invoke(main, ["user", "disable", "nobody"])
+    assert missing.exit_code == 2 and "找不到用户" in missing.output
