@@ -18,6 +18,7 @@ import math
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,7 +169,7 @@ def _xml_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo, stop: int) -> i
                 window = tail + chunk  # a tag may straddle two chunks: count it once
                 found += sum(1 for tag in _ROW_TAG.finditer(window) if tag.end() > len(tail))
                 tail = chunk[-16:]
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError):
         return 0  # damaged: the XLSX reader refuses it with its own message
     return found
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -157,7 +158,7 @@ def test_login_form(client, form):
         st.integers(min_value=0).map(lambda n: f"/a/{n}"),
         st.integers(min_value=2**62).map(lambda n: f"/a/{n}/links/{n}/qr.png"),
         st.integers(min_value=0).map(lambda n: f"/a/{n}/verdict.json"),
-        st.text(max_size=30).map(lambda t: "/s/" + t),
+        st.text(max_size=30).map(lambda t: "/s/" + quote(t, safe="/")),
     ),
     query=st.text(max_size=20),
 )

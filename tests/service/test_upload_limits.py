@@ -126,3 +126,18 @@ def test_the_verdict_view_does_not_read_the_stored_file_again(
     for _ in range(3):
         assert client.get(f"/a/{assessment.id}/verdict").status_code == 200
     assert reads == []  # the upload's reading was kept
+
+
+def test_a_worksheet_whose_deflate_stream_is_damaged_is_refused_not_a_crash():
+    import zlib
+
+    good = _sheet_with_rows(50)
+    damaged = bytearray(good)
+    start = good.index(b"sheet1.xml") + len(b"sheet1.xml")
+    for offset in range(start + 5, start + 40):
+        damaged[offset] ^= 0x5A  # the deflate data, not the directory
+    with pytest.raises(zlib.error):
+        zipfile.ZipFile(io.BytesIO(bytes(damaged))).read("xl/worksheets/sheet1.xml")
+    check_limits(bytes(damaged), UPLOAD_LIMITS)  # no crash: the XLSX reader refuses it
+    with pytest.raises(InputRefused):
+        read_table(bytes(damaged))
