@@ -314,6 +314,9 @@ def _read_csv_text(raw: bytes, display: str) -> pd.DataFrame:
 
 def _arrow_csv(data: bytes) -> pd.DataFrame:
     names = _csv_header(data)
+    if not any(name.strip() for name in names):
+        # Arrow would take the next line as the header, undecoded
+        raise InputRefused([Problem(1, None, "第1行（表头）是空的，请删除表头前的空行后重新上传")])
     table = pacsv.read_csv(
         io.BytesIO(data),
         read_options=pacsv.ReadOptions(

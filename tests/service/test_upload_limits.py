@@ -141,3 +141,12 @@ def test_a_worksheet_whose_deflate_stream_is_damaged_is_refused_not_a_crash():
     check_limits(bytes(damaged), UPLOAD_LIMITS)  # no crash: the XLSX reader refuses it
     with pytest.raises(InputRefused):
         read_table(bytes(damaged))
+
+
+@pytest.mark.parametrize(
+    "content", [b"\n\xad\xa6,x\n1,2\n", b"\r\n\xe5\xad\xa6,x\n1,2\n", b",,\n1,2,3\n"]
+)
+def test_a_blank_header_line_is_refused_not_a_crash(content):
+    with pytest.raises(InputRefused) as refused:
+        read_table(content)
+    assert "表头" in str(refused.value)
