@@ -10,9 +10,11 @@ a 九年一贯制 or 十二年一贯制 school splits into its 小学部 and 初
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 import pandas as pd
 
@@ -42,6 +44,13 @@ TYPE_SYNONYMS = {
 OWNERSHIPS = ("公办", "民办")
 YES = ("是", "1", "TRUE", "true", "True", "Y", "y", "yes")
 NO = ("否", "0", "FALSE", "false", "False", "N", "n", "no")
+
+
+# 学校代码 (the 10-digit 学校标识码, or a county's own code): letters, digits, - and _ only;
+# it becomes part of links, file names and exported cells (issue 10: "../../etc/passwd"
+# and "<b>X</b>" were schools with links).
+SCHOOL_CODE: Final = re.compile(r"[0-9A-Za-z_-]+")
+SCHOOL_CODE_MESSAGE: Final = "只能包含数字、字母、“-”和“_”（如 2153000123）"
 
 
 @dataclass(frozen=True)
@@ -431,6 +440,8 @@ def _parse_rows(
         school_type = TYPE_SYNONYMS.get(raw_type or "", raw_type)
         if code is None:
             row_problems.append(Problem(row, "学校代码", "不能为空"))
+        elif not SCHOOL_CODE.fullmatch(code):
+            row_problems.append(Problem(row, "学校代码", SCHOOL_CODE_MESSAGE))
         elif code in first_row_of_code:
             row_problems.append(
                 Problem(row, "学校代码", f"“{code}”与第{first_row_of_code[code]}行重复")

@@ -17,10 +17,12 @@ import io
 import math
 import re
 import unicodedata
+import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -73,6 +75,105 @@ class InputRefused(Exception):
 Source = str | Path | bytes | IO[bytes]
 
 
+@dataclass(frozen=True)
+class TableLimits:
+    """How large a table may be before it is refused unread.
+
+    ``expanded_bytes`` bounds what an XLSX (a zip) may decompress to, checked from its
+    directory before anything is inflated: a zip bomb is refused in milliseconds.
+    """
+
+    file_bytes: int
+    rows: int
+    columns: int
+    expanded_bytes: int
+
+    def rows_problem(self) -> Problem:
+        return Problem(None, None, f"行数超过上限 {self.rows:,} 行，请拆分后上传")
+
+    def columns_problem(self, found: int) -> Problem:
+        return Problem(1, None, f"表头有 {found:,} 列，超过上限 {self.columns:,} 列")
+
+
+# What `renke analyze` reads on the official's own machine: a million responses and more.
+READ_LIMITS = TableLimits(
+    file_bytes=2_000_000_000, rows=5_000_000, columns=2_000, expanded_bytes=4_000_000_000
+)
+# What the web service takes as an upload (a county's schools or indicator file): a county
+# has at most a few thousand schools; the request size is bounded by MAX_CONTENT_LENGTH too.
+UPLOAD_LIMITS = TableLimits(
+    file_bytes=16 * 1024 * 1024, rows=20_000, columns=300, expanded_bytes=100 * 1024 * 1024
+)
+
+
+def check_limits(raw: bytes, limits: TableLimits, display: str | None = None) -> None:
+    """Refuse a file over ``limits`` before parsing it (size, zip expansion, rows, columns).
+
+    CSV rows are counted as line ends and columns from the header line; an XLSX is
+    bounded by the sizes its zip directory declares (:mod:`zipfile` stops at the declared
+    size), and its worksheets' rows are then counted while inflating, without parsing.
+    """
+    if len(raw) > limits.file_bytes:
+        size = f"{len(raw) / 1e6:.1f} MB"
+        too_large = Problem(
+            None, None, f"文件太大（{size}），上限 {limits.file_bytes / 1e6:.0f} MB"
+        )
+        raise InputRefused([too_large], source=display)
+    if raw.startswith(XLSX_MAGIC):
+        problem = _zip_problem(raw, limits)
+    else:
+        problem = _csv_size_problem(raw, limits)
+    if problem is not None:
+        raise InputRefused([problem], source=display)
+
+
+def _csv_size_problem(raw: bytes, limits: TableLimits) -> Problem | None:
+    if raw.count(b"\n") > limits.rows + 1:
+        return limits.rows_problem()
+    header = raw.split(b"\n", 1)[0]
+    if header.count(b",") + 1 > limits.columns:
+        return limits.columns_problem(header.count(b",") + 1)
+    return None
+
+
+def _zip_problem(raw: bytes, limits: TableLimits) -> Problem | None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None  # not a readable zip: the XLSX reader says so
+    expanded = sum(member.file_size for member in members)
+    if expanded > limits.expanded_bytes:
+        return Problem(
+            None,
+            None,
+            f"XLSX 解压后有 {expanded / 1e6:,.0f} MB，超过上限 "
+            f"{limits.expanded_bytes / 1e6:,.0f} MB（文件可能已损坏或含大量空白格式）",
+        )
+    for member in members:
+        if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+            if _xml_rows(archive, member, limits.rows + 1) > limits.rows + 1:
+                return limits.rows_problem()
+    return None
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+
+
+def _xml_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo, stop: int) -> int:
+    """How many <row> elements a worksheet holds, counting at most past ``stop``."""
+    found, tail = 0, b""
+    try:
+        with archive.open(member) as stream:
+            while found <= stop and (chunk := stream.read(1 << 20)):
+                window = tail + chunk  # a tag may straddle two chunks: count it once
+                found += sum(1 for tag in _ROW_TAG.finditer(window) if tag.end() > len(tail))
+                tail = chunk[-16:]
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError):
+        return 0  # damaged: the XLSX reader refuses it with its own message
+    return found
+
+
 def read_bytes(source: Source) -> tuple[bytes, str]:
     """The raw bytes of ``source`` and a display name for messages."""
     if isinstance(source, bytes):
@@ -84,14 +185,54 @@ def read_bytes(source: Source) -> tuple[bytes, str]:
     return source.read(), str(name)
 
 
+UTF16_MESSAGE = (
+    "文件是 UTF-16 编码（Excel 的“Unicode 文本”），无法读取；"
+    "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后上传"
+)
+CR_ONLY_MESSAGE = (
+    "文件的换行符只有 CR（旧版 Mac 的“CSV (Macintosh)”格式），无法分行；"
+    "请另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后上传"
+)
+
+
 def decode_text(raw: bytes) -> str:
-    """Decode CSV bytes: UTF-8 (with or without BOM), else GB18030."""
+    """Decode CSV bytes: UTF-8 (with or without BOM), else GB18030.
+
+    Raises
+    ------
+    InputRefused
+        When the bytes are neither (the first bad byte's line is named).
+    """
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
+        pass
+    try:
         return raw.decode("gb18030")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise InputRefused(
+            [
+                Problem(
+                    line,
+                    None,
+                    "含有无法识别的字符（既不是 UTF-8 也不是 GB18030 编码）；"
+                    "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后上传",
+                )
+            ]
+        ) from error
+
+
+def text_layout_problem(raw: bytes) -> Problem | None:
+    """A CSV whose encoding or line ends the reader cannot take: UTF-16, CR-only."""
+    head = raw[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") > len(head) // 4:
+        return Problem(None, None, UTF16_MESSAGE)
+    if b"\r" in head and b"\n" not in raw:
+        return Problem(None, None, CR_ONLY_MESSAGE)
+    return None
 
 
 def read_table(
@@ -99,6 +240,7 @@ def read_table(
     *,
     aliases: Mapping[str, str] | None = None,
     name: str | None = None,
+    limits: TableLimits | None = None,
 ) -> pd.DataFrame:
     """Read a CSV or XLSX table; every cell as text (missing when blank).
 
@@ -110,9 +252,11 @@ def read_table(
     Raises
     ------
     InputRefused
-        When the file is empty, not a table, a legacy ``.xls``, or has duplicate or
-        blank column headers.
+        When the file is empty, not a table, a legacy ``.xls``, UTF-16, CR-only or
+        undecodable, larger than ``limits`` (default :data:`READ_LIMITS`), or has
+        duplicate or blank column headers.
     """
+    limits = limits or READ_LIMITS
     raw, display = read_bytes(source)
     display = name or display
     if not raw[:65536].strip() and not raw.strip():
@@ -128,9 +272,13 @@ def read_table(
             ],
             source=display,
         )
+    check_limits(raw, limits, display)
     if raw.startswith(XLSX_MAGIC):
-        frame = _read_xlsx(raw, display)
+        frame = _read_xlsx(raw, display, limits)
     else:
+        layout = text_layout_problem(raw)
+        if layout is not None:
+            raise InputRefused([layout], source=display)
         frame = _read_csv(raw, display)
     return _tidy(frame, aliases or {}, display)
 
@@ -142,14 +290,22 @@ def _read_csv(raw: bytes, display: str) -> pd.DataFrame:
     Arrow validates it while reading. Only when that fails is the file decoded as
     GB18030, which officials' Excel writes on Chinese Windows.
     """
+    try:
+        return _read_csv_text(raw, display)
+    except InputRefused as refused:
+        if refused.source is not None:
+            raise
+        raise InputRefused(refused.problems, source=display) from refused
+
+
+def _read_csv_text(raw: bytes, display: str) -> pd.DataFrame:
     data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     try:
         return _arrow_csv(data)
     except pa.ArrowInvalid as error:
         if "UTF8" not in str(error) and "utf8" not in str(error).lower():
             raise _csv_refusal(data, error, display) from error
-    text = decode_text(raw)
-    data = text.encode("utf-8")
+    data = decode_text(raw).encode("utf-8")
     try:
         return _arrow_csv(data)
     except pa.ArrowInvalid as error:
@@ -158,6 +314,9 @@ def _read_csv(raw: bytes, display: str) -> pd.DataFrame:
 
 def _arrow_csv(data: bytes) -> pd.DataFrame:
     names = _csv_header(data)
+    if not any(name.strip() for name in names):
+        # Arrow would take the next line as the header, undecoded
+        raise InputRefused([Problem(1, None, "第1行（表头）是空的，请删除表头前的空行后重新上传")])
     table = pacsv.read_csv(
         io.BytesIO(data),
         read_options=pacsv.ReadOptions(
@@ -188,17 +347,14 @@ def _csv_refusal(data: bytes, error: Exception, display: str) -> InputRefused:
 
 def _csv_header(data: bytes) -> list[str]:
     first_line = data.split(b"\n", 1)[0].rstrip(b"\r")
-    try:
-        text = first_line.decode("utf-8")
-    except UnicodeDecodeError:
-        text = first_line.decode("gb18030", errors="replace")
-    return next(csv.reader(io.StringIO(text)), [])
+    text = decode_text(first_line)  # a header neither UTF-8 nor GB18030 is refused
+    return next(csv.reader(io.StringIO(text, newline="")), [])
 
 
 def _ragged_rows(text: str, width: int) -> list[Problem]:
     """Rows whose cell count differs from the header's (slow path, errors only)."""
     problems = []
-    for number, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
+    for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
         if number > 1 and cells and len(cells) != width:
             problems.append(
                 Problem(
@@ -210,7 +366,7 @@ def _ragged_rows(text: str, width: int) -> list[Problem]:
     return problems
 
 
-def _read_xlsx(raw: bytes, display: str) -> pd.DataFrame:
+def _read_xlsx(raw: bytes, display: str, limits: TableLimits) -> pd.DataFrame:
     from openpyxl import load_workbook
 
     try:
@@ -220,21 +376,14 @@ def _read_xlsx(raw: bytes, display: str) -> pd.DataFrame:
             [Problem(None, None, f"无法作为 XLSX 表格读取：{type(error).__name__}")], source=display
         ) from error
     try:
-        sheet = next(
-            (book[name] for name in book.sheetnames if name.strip().lower() in DATA_SHEET_NAMES),
-            book.worksheets[0],
-        )
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise InputRefused([Problem(None, None, "工作表是空的")], source=display)
-        names = ["" if cell is None else str(cell) for cell in header]
-        width = len(names)
-        body = []
-        for row in rows:
-            cells = [_xlsx_cell(cell) for cell in row[:width]]
-            cells.extend([None] * (width - len(cells)))
-            body.append(cells)
+        names, body = _xlsx_rows(book, display, limits)
+    except InputRefused:
+        raise
+    except Exception as error:  # the XML may break partway: refuse, naming how far it got
+        raise InputRefused(
+            [Problem(None, None, f"XLSX 文件已损坏，读到中途出错：{type(error).__name__}")],
+            source=display,
+        ) from error
     finally:
         book.close()
     # trailing header cells left blank by Excel are not columns
@@ -242,6 +391,31 @@ def _read_xlsx(raw: bytes, display: str) -> pd.DataFrame:
         names.pop()
         body = [row[: len(names)] for row in body]
     return pd.DataFrame(body, columns=pd.Index(names), dtype=object)
+
+
+def _xlsx_rows(
+    book: Any, display: str, limits: TableLimits
+) -> tuple[list[str], list[list[str | None]]]:
+    sheet = next(
+        (book[name] for name in book.sheetnames if name.strip().lower() in DATA_SHEET_NAMES),
+        book.worksheets[0],
+    )
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        raise InputRefused([Problem(None, None, "工作表是空的")], source=display)
+    names = ["" if cell is None else str(cell) for cell in header]
+    width = len(names)
+    if width > limits.columns:
+        raise InputRefused([limits.columns_problem(width)], source=display)
+    body: list[list[str | None]] = []
+    for row in rows:
+        if len(body) >= limits.rows:
+            raise InputRefused([limits.rows_problem()], source=display)
+        cells = [_xlsx_cell(cell) for cell in row[:width]]
+        cells.extend([None] * (width - len(cells)))
+        body.append(cells)
+    return names, body
 
 
 def _xlsx_cell(value: object) -> str | None:
@@ -399,3 +573,21 @@ def parse_choice(
         elif cell not in options:
             problems.append(Problem(row, column, f"“{cell}”不是可选值（{' / '.join(options)}）"))
     return frame[column]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """A cell Excel and WPS will show as text, never run as a formula (CSV injection).
+
+    Text beginning with ``= + - @`` (or a tab or CR, which some spreadsheets skip before
+    one) gets a leading apostrophe, as OWASP advises; numbers are left as they are.
+    """
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def spreadsheet_safe_row(row: Iterable[object]) -> list[object]:
+    return [spreadsheet_safe(cell) for cell in row]

@@ -26,10 +26,26 @@ COMMANDS: dict[str, str] = {
     "plan": "surveyapp.province.cli:plan_group",
     "province": "surveyapp.province.cli:province_command",
     "integrity": "surveyapp.cli:integrity",
+    "backup": "surveyapp.cli:backup_command",
+    "restore": "surveyapp.cli:restore_command",
 }
 
 
+# The commands whose exit 1 means "not certified" / "not met": a crash there must
+# read as input refused (2), never as a verdict (SPEC §5).
+VERDICT_COMMANDS = {"analyze", "verdict", "gaps"}
+
+
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # a crash: name it, and never exit 1 for a verdict
+            click.echo(f"出错，未完成：{type(error).__name__}: {error}", err=True)
+            ctx.exit(2 if ctx.invoked_subcommand in VERDICT_COMMANDS else 1)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 

@@ -13,12 +13,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp import create_app, db
-from surveyapp.models import County
+from surveyapp.models import County, User
 from surveyapp.qr import link_url
 
 
+class Refused(click.ClickException):
+    """Input refused (SPEC §5: exit 2, the problem named); other failures exit 1."""
+
+    exit_code = 2
+
+
 def _app() -> Flask:
-    return create_app()
+    from surveyapp.config import ConfigurationError
+
+    try:
+        return create_app()
+    except ConfigurationError as refused:  # a setting refused: named, exit 2
+        raise Refused(str(refused)) from refused
 
 
 @click.command()
@@ -43,12 +54,13 @@ def serve(host: str, port: int, workers: int | None, announce: bool) -> None:
 
         click.echo("")
         click.echo(f"  认可 Renke 已启动： http://{shown}:{port}/")
-        click.echo(f"  评估人员登录：用户名 {DEMO_USER}  密码 {DEMO_PASSWORD}（演示账号）")
-        token = _demo_respondent_token(app)
-        if token:
-            click.echo(
-                f"  演示问卷（家长及社会各界卷），可直接打开： {link_url(f'http://{shown}:{port}', token)}"
-            )
+        if app.config["RENKE_ENV"] != "production":  # the demo cannot sign in there
+            click.echo(f"  评估人员登录：用户名 {DEMO_USER}  密码 {DEMO_PASSWORD}（演示账号）")
+            token = _demo_respondent_token(app)
+            if token:
+                click.echo(
+                    f"  演示问卷（家长及社会各界卷），可直接打开： {link_url(f'http://{shown}:{port}', token)}"
+                )
         click.echo(
             f"  问卷链接与二维码：登录后打开 “问卷链接与二维码”；二维码指向 {app.config['RENKE_PUBLIC_URL']}"
         )
@@ -101,6 +113,8 @@ def demo(if_empty: bool, no_responses: bool, total: int | None) -> None:
     from surveyapp.demo import has_any_assessment, seed_demo, set_demo_responses
 
     app = _app()
+    if app.config["RENKE_ENV"] == "production":
+        raise Refused("生产环境（RENKE_ENV=production）不能写入演示数据：演示账号的密码是公开的")
     with app.app_context():
         session = db.session()
         if if_empty and has_any_assessment(session):
@@ -140,10 +154,10 @@ def _one_county(session: Session, name: str) -> County:
         query = query.where(County.prefecture == prefecture)
     found = session.scalars(query).all()
     if not found:
-        raise click.ClickException(f"找不到县：{name}")
+        raise Refused(f"找不到县：{name}")
     if len(found) > 1:
         names = "、".join(f"{c.prefecture}/{c.name}" for c in found)
-        raise click.ClickException(f"有多个县叫 {name}：{names}；请写成 州市/县")
+        raise Refused(f"有多个县叫 {name}：{names}；请写成 州市/县")
     return found[0]
 
 
@@ -155,7 +169,7 @@ def _one_county(session: Session, name: str) -> County:
 )
 @click.password_option()
 def user_add(name: str, role: str, county_name: str | None, password: str) -> None:
-    """Add a user."""
+    """Add a user (password: at least 10 characters, not the name, not a common one)."""
     from surveyapp.accounts.services import AccountError, add_user
 
     app = _app()
@@ -167,9 +181,46 @@ def user_add(name: str, role: str, county_name: str | None, password: str) -> No
         try:
             add_user(session, name, password, role, county)
         except AccountError as error:
-            raise click.ClickException(str(error)) from error
+            raise Refused(str(error)) from error
         session.commit()
         click.echo(f"已添加用户 {name}（{role}）")
+
+
+def _one_user(session: Session, name: str) -> User:
+    user = session.scalars(select(User).where(User.username == name)).one_or_none()
+    if user is None:
+        raise Refused(f"找不到用户：{name}")
+    return user
+
+
+@user_group.command("disable")
+@click.argument("name")
+def user_disable(name: str) -> None:
+    """Disable a user: no more sign-in, and every open session ends at once."""
+    app = _app()
+    with app.app_context():
+        session = db.session()
+        _one_user(session, name).disable(db.utcnow())
+        session.commit()
+    click.echo(f"已停用用户 {name}，其所有登录已失效")
+
+
+@user_group.command("reset")
+@click.argument("name")
+@click.password_option()
+def user_reset(name: str, password: str) -> None:
+    """Set a new password (policy checked); every open session of the user ends."""
+    from surveyapp.accounts.services import AccountError, reset_password
+
+    app = _app()
+    with app.app_context():
+        session = db.session()
+        try:
+            reset_password(_one_user(session, name), password)
+        except AccountError as error:
+            raise Refused(str(error)) from error
+        session.commit()
+    click.echo(f"已重设用户 {name} 的密码，其所有登录已失效")
 
 
 @click.command()
@@ -223,7 +274,7 @@ def links(assessment_id: int, output: str, qr_dir: Path | None) -> None:
     with app.app_context():
         session = db.session()
         if session.get(Assessment, assessment_id) is None:
-            raise click.ClickException(f"找不到评估 {assessment_id}")
+            raise Refused(f"找不到评估 {assessment_id}")
         public_url = app.config["RENKE_PUBLIC_URL"]
         rows = [
             {
@@ -266,7 +317,7 @@ def export(assessment_id: int, output: str, target: str | None) -> None:
     with app.app_context():
         session = db.session()
         if session.get(Assessment, assessment_id) is None:
-            raise click.ClickException(f"找不到评估 {assessment_id}")
+            raise Refused(f"找不到评估 {assessment_id}")
         timezone = app.config["RENKE_TIMEZONE"]
         if output == "csv":
             text = export_csv(session, assessment_id, timezone)
@@ -277,10 +328,12 @@ def export(assessment_id: int, output: str, target: str | None) -> None:
             return
         from openpyxl import Workbook
 
+        from analysis.tables import spreadsheet_safe_row
+
         book = Workbook(write_only=True)
         sheet = book.create_sheet("数据")
         for row in export_rows(session, assessment_id, timezone):
-            sheet.append(row)
+            sheet.append(spreadsheet_safe_row(row))
         destination = target or f"renke-{assessment_id}-responses.xlsx"
         if destination == "-":
             book.save(sys.stdout.buffer)
@@ -351,3 +404,35 @@ def render_integrity(body: dict[str, object], timezone: str) -> str:
             f"，按计划比例 {format_percent(planned['approval'] if planned else None)}"
         )
     return "\n".join(lines)
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target: Path) -> None:
+    """Back up the whole database (responses, accounts, audit, uploaded files) to TARGET."""
+    from surveyapp.backup import BackupRefused, backup
+
+    app = _app()
+    try:
+        backup(app.config["DATABASE_URL"], target)
+    except BackupRefused as refused:
+        raise Refused(str(refused)) from refused
+    click.echo(f"已备份到 {target}（{target.stat().st_size:,} 字节）")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="do not ask: replace the database's contents")
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup SOURCE."""
+    from surveyapp.backup import BackupRefused, restore
+
+    app = _app()
+    if not yes:
+        click.confirm("恢复会用备份替换数据库中的全部内容，继续吗？", abort=True)
+    try:
+        restore(app.config["DATABASE_URL"], source)
+    except BackupRefused as refused:
+        raise Refused(str(refused)) from refused
+    app.extensions["renke.engine"].dispose()
+    click.echo(f"已从 {source} 恢复。")

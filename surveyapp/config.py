@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +25,23 @@ PLACEHOLDER_KEYS = frozenset(
         "secret-key",
         "xxx",
         "default",
+        "password",
+        "test",
+        "renke",
+        "renke-demo",
+        "your-secret-key-here",
+        "supersecret",
+        "secretkey",
     }
 )
 SECRET_KEY_FILE = "secret_key"
+ENVIRONMENTS = ("development", "test", "production")
+# A production key: at least 32 characters (SPEC §6) and at least 3.5 bits of Shannon
+# entropy per character over the key itself (a random token_urlsafe key has ~5.5;
+# "aaaa…" or "passwordpassword…" fall well short).
+MIN_KEY_LENGTH = 32
+MIN_KEY_ENTROPY_BITS = 3.5
+DEFAULT_SESSION_HOURS = 12
 
 
 class ConfigurationError(RuntimeError):
@@ -50,15 +67,13 @@ def load_secret_key(instance_path: Path, environ: dict[str, str]) -> str:
     """
     if "SECRET_KEY" in environ:
         key = environ["SECRET_KEY"]
-        if key.strip().lower() in PLACEHOLDER_KEYS and is_production(environ):
-            raise ConfigurationError(
-                "SECRET_KEY 为空或为示例值，生产环境不能使用；请删除该变量以自动生成，或设置随机值"
-            )
+        if is_production(environ):
+            check_production_key(key)
         if key.strip():
             return key
         # An empty key in development: as if unset (a Flask app cannot sign with "").
     path = instance_path / SECRET_KEY_FILE
-    instance_path.mkdir(parents=True, exist_ok=True)
+    private_folder(instance_path)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -69,8 +84,71 @@ def load_secret_key(instance_path: Path, environ: dict[str, str]) -> str:
     return key
 
 
+def private_folder(path: Path) -> None:
+    """Create ``path`` readable by its owner only (0700): it holds the key and the data."""
+    if not path.exists():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode is masked by the umask
+
+
+def private_file(path: Path) -> None:
+    """Create an empty ``path`` with mode 0600 unless it exists (the SQLite database)."""
+    private_folder(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+
+
+def check_production_key(key: str) -> None:
+    """Refuse a SECRET_KEY that an attacker could guess or brute-force offline.
+
+    A signed session cookie lets anyone with one cookie test candidate keys at leisure,
+    so a weak key is a way in as any user.
+    """
+    if key.strip().lower() in PLACEHOLDER_KEYS:
+        raise ConfigurationError(
+            "SECRET_KEY 为空或为示例值，生产环境不能使用；请删除该变量以自动生成，或设置随机值"
+        )
+    if len(key) < MIN_KEY_LENGTH:
+        raise ConfigurationError(
+            f"SECRET_KEY 太短（{len(key)} 个字符），生产环境至少 {MIN_KEY_LENGTH} 个字符；"
+            "可用 python -c 'import secrets; print(secrets.token_urlsafe(48))' 生成"
+        )
+    if key_entropy(key) < MIN_KEY_ENTROPY_BITS:
+        raise ConfigurationError("SECRET_KEY 过于规律（重复或常见字符串），请使用随机生成的值")
+
+
+def key_entropy(key: str) -> float:
+    """Shannon entropy of the key's characters, in bits per character."""
+    counts = Counter(key)
+    return -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+
+
+def environment(environ: dict[str, str]) -> str:
+    """RENKE_ENV, exactly one of development, test, production (SPEC §6)."""
+    value = environ.get("RENKE_ENV", "development")
+    if value not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"RENKE_ENV={value!r} 无效：只能是 {'、'.join(ENVIRONMENTS)} 之一（区分大小写，不含空格）"
+        )
+    return value
+
+
 def is_production(environ: dict[str, str]) -> bool:
-    return environ.get("RENKE_ENV", "").lower() in {"production", "prod"}
+    return environment(environ) == "production"
+
+
+def session_hours(environ: dict[str, str]) -> float:
+    """RENKE_SESSION_HOURS: how long a sign-in lasts (default 12, one working day)."""
+    text = environ.get("RENKE_SESSION_HOURS") or str(DEFAULT_SESSION_HOURS)
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = -1.0
+    if not 0 < hours <= 24 * 30:
+        raise ConfigurationError(f"RENKE_SESSION_HOURS={text!r} 无效：应为 0 到 720 之间的小时数")
+    return hours
 
 
 def normalise_database_url(url: str) -> str:
@@ -85,6 +163,7 @@ def settings_from_environment(
     instance_path: Path, environ: dict[str, str] | None = None
 ) -> dict[str, Any]:
     env = dict(os.environ if environ is None else environ)
+    production = is_production(env)
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'renke.sqlite3'}"
     return {
         "SECRET_KEY": load_secret_key(instance_path, env),
@@ -107,9 +186,10 @@ def settings_from_environment(
         "RENKE_TRUSTED_PROXIES": int(env.get("RENKE_TRUSTED_PROXIES") or 0),
         "RENKE_TIMEZONE": env.get("RENKE_TIMEZONE") or "Asia/Shanghai",
         "REDIS_URL": env.get("REDIS_URL") or None,
-        "RENKE_ENV": env.get("RENKE_ENV", "development"),
+        "RENKE_ENV": environment(env),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": is_production(env),
+        "SESSION_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=session_hours(env)),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     }

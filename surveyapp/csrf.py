@@ -36,5 +36,6 @@ def _check() -> None:
         return
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     expected = session.get("csrf")
-    if not expected or not hmac.compare_digest(str(sent), str(expected)):
+    # compare_digest takes ASCII str only: compare the UTF-8 bytes, whatever was sent
+    if not expected or not hmac.compare_digest(str(sent).encode(), str(expected).encode()):
         abort(400, description="表单已过期，请刷新页面后重试")

@@ -52,6 +52,8 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str, **options: Any) -> Engine:
+    # No bound values in error messages: they may hold a link token or an answer.
+    options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -84,9 +86,12 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from surveyapp.config import private_file
+
     url = app.config["DATABASE_URL"]
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        # SQLite gives its -wal and -shm files the database file's mode.
+        private_file(Path(url.removeprefix("sqlite:///")))
     engine = make_engine(url)
     app.extensions["renke.engine"] = engine
     app.extensions["renke.sessions"] = sessionmaker(bind=engine, expire_on_commit=False)

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
-from sqlalchemy.exc import DataError, OperationalError
+from gunicorn.http.errors import ParseException
+from sqlalchemy.exc import (
+    DataError,
+    DisconnectionError,
+    InterfaceError,
+    InternalError,
+    OperationalError,
+    PendingRollbackError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from surveyapp import db
@@ -18,6 +27,16 @@ MESSAGES = {
     500: "服务器出错了，请稍后再试。我们已记录此问题。",
     503: "系统繁忙，请稍后再试。",
 }
+# The database is down, restarting, locked past the busy timeout, or the connection was
+# cut (also mid-transaction, which leaves the session needing a rollback): all a 503.
+UNAVAILABLE = (
+    OperationalError,
+    InterfaceError,
+    InternalError,
+    DisconnectionError,
+    PendingRollbackError,
+    PoolTimeout,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -25,14 +44,25 @@ def init_app(app: Flask) -> None:
     # A value the database cannot take (e.g. a NUL byte on PostgreSQL) is the request's
     # fault: a 400, not a 500. Inputs are checked before this; it is the safety net.
     app.register_error_handler(DataError, _data_error)
-    app.register_error_handler(OperationalError, _database_unavailable)
+    for kind in UNAVAILABLE:
+        app.register_error_handler(kind, _database_unavailable)
+    # gunicorn raises these from wsgi.input when a chunked body is malformed: the
+    # request's fault, found while the form is being read.
+    app.register_error_handler(ParseException, _malformed_body)
 
 
-def _database_unavailable(error: OperationalError) -> tuple[str, int, dict[str, str]]:
-    # Locked past the busy timeout, or the server unreachable: the client may retry (a
-    # respondent's form key makes the retry store one response at most).
-    current_app.logger.error("database unavailable: %s", error.orig)
-    db.session().rollback()
+def _rollback() -> None:
+    try:
+        db.session().rollback()
+    except Exception:  # the connection is gone already: nothing to undo
+        current_app.logger.warning("rollback after a database error failed")
+
+
+def _database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+    # The client may retry (a respondent's form key makes the retry store one response
+    # at most).
+    current_app.logger.error("database unavailable: %s", type(error).__name__)
+    _rollback()
     if request.method == "POST" and request.blueprint == "collect":
         # The answers travel back in the page itself, so one tap resubmits them: no
         # database, no JavaScript, nothing lost.
@@ -45,8 +75,13 @@ def _database_unavailable(error: OperationalError) -> tuple[str, int, dict[str, 
 
 
 def _data_error(error: DataError) -> tuple[str, int]:
-    db.session().rollback()
+    _rollback()
     return render_template("errors/error.html", code=400, message=MESSAGES[400]), 400
+
+
+def _malformed_body(error: ParseException) -> tuple[str, int, dict[str, str]]:
+    page = render_template("errors/error.html", code=400, message=MESSAGES[400])
+    return page, 400, {"Connection": "close"}
 
 
 def _http_error(error: HTTPException) -> tuple[str, int]:
@@ -54,4 +89,6 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
     # A description given where the error was raised says more than the generic text.
     own = error.description if error.description != type(error).description else None
     message = own or MESSAGES.get(code) or error.description or "出错了。"
+    if code >= 500:
+        _rollback()
     return render_template("errors/error.html", code=code, message=message), code

@@ -17,11 +17,19 @@ from flask import Flask, Response, g, request
 
 REQUEST_LOGGER = "renke.request"
 _LINK_PATH = re.compile(r"^/s/[^/]+")
+_LINK_ANYWHERE = re.compile(r"/s/[^/\s?#\"']+")
+# An IPv4 or IPv6 address as gunicorn and Python write them (ip=…, ('1.2.3.4', 5678)).
+_ADDRESS = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b|\b(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}\b")
 
 
 def mask_path(path: str) -> str:
     """A path fit for logs: a link token identifies a school's or a group's link."""
     return _LINK_PATH.sub("/s/<token>", path)
+
+
+def scrub(text: str) -> str:
+    """Free text fit for logs: no link token and no client address anywhere in it."""
+    return _ADDRESS.sub("<address>", _LINK_ANYWHERE.sub("/s/<token>", text))
 
 
 class JsonFormatter(logging.Formatter):
@@ -30,11 +38,12 @@ class JsonFormatter(logging.Formatter):
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": scrub(record.getMessage()),
         }
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
+            entry["error"] = scrub(self.formatException(record.exc_info))
+        # JSON escapes CR and LF: nothing a client sends can start a new log line.
         return json.dumps(entry, ensure_ascii=False)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from surveyapp.logs import mask_path
+from surveyapp.logs import mask_path, scrub
 
 # No %(h)s (remote address) and no %(a)s (user agent): respondents stay anonymous.
 ACCESS_LOG_FORMAT = (
@@ -31,7 +32,40 @@ class AnonymousAccessLogger(Logger):  # type: ignore[misc]
         atoms.update({"h": "-", "a": "-", "f": "-", "q": "-"})
         atoms["U"] = mask_path(str(atoms.get("U") or ""))
         atoms["r"] = f"{atoms.get('m')} {atoms['U']} {atoms.get('H')}"
-        return atoms
+        # Inside a JSON string: a %0d%0a or a quote in the path cannot split the line.
+        return {key: _json_text(value) for key, value in atoms.items()}
+
+    # gunicorn's own messages ("Invalid request from ip=…", "Error handling request
+    # /s/<token>") go through these: the address and the token are taken out.
+    def critical(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        super().critical(_scrubbed(msg, args), **kwargs)
+
+    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        super().error(_scrubbed(msg, args), **kwargs)
+
+    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        super().warning(_scrubbed(msg, args), **kwargs)
+
+    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        super().info(_scrubbed(msg, args), **kwargs)
+
+    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        super().debug(_scrubbed(msg, args), **kwargs)
+
+    def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        super().exception(_scrubbed(msg, args), **kwargs)
+
+
+def _scrubbed(msg: Any, args: tuple[Any, ...]) -> str:
+    text = str(msg) % args if args else str(msg)
+    return scrub(text).replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _json_text(value: Any) -> Any:
+    """Text escaped for a JSON string, except the quotes: gunicorn's SafeAtoms adds those."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)[1:-1].replace('\\"', '"')
+    return value
 
 
 class RenkeServer(BaseApplication):  # type: ignore[misc]

@@ -1,7 +1,7 @@
 """Recorded exceptions to the 家长 share of the sample check (SPEC §2.5).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import surveyapp.db
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

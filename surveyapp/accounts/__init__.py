@@ -17,5 +17,21 @@ def init_app(app: Flask) -> None:
 
 
 def _load_user() -> None:
+    """The signed-in user, if the cookie's session version is still the user's.
+
+    Signing out (or a password change) bumps the version, so a cookie issued before
+    it — kept, or copied elsewhere — opens nothing (SPEC §1: every page checks).
+    """
+    g.user = None
     user_id = session.get("user_id")
-    g.user = db.session().get(User, user_id) if isinstance(user_id, int) else None
+    if not isinstance(user_id, int) or "user_id" not in session:
+        return
+    user = db.session().get(User, user_id)
+    if (
+        user is None
+        or user.disabled_at is not None
+        or session.get("version") != user.session_version
+    ):
+        session.clear()
+        return
+    g.user = user

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -19,6 +20,9 @@ POPULATION_FIELDS = (
     "population_urban_town",
     "population_rural",
 )
+ASCII_INTEGER = re.compile(r"[0-9]{1,15}")
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 @dataclass
@@ -145,12 +149,14 @@ def _integer(
     *,
     required: bool = False,
 ) -> int | None:
-    text = values.get(key, "").replace(",", "").replace("，", "")
+    # Full-width digits become ASCII; anything else that str.isdigit() takes (²⁰³⁰, ①)
+    # is not a number here, nor are more digits than any bound needs.
+    text = values.get(key, "").translate(FULL_WIDTH_DIGITS).replace(",", "").replace("，", "")
     if not text:
         if required:
             errors[key] = "请填写"
         return None
-    if not text.isdigit():
+    if not ASCII_INTEGER.fullmatch(text):
         errors[key] = "请填写整数"
         return None
     number = int(text)
@@ -165,7 +171,11 @@ def _day(values: dict[str, str], errors: dict[str, str], key: str) -> date | Non
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         errors[key] = "日期格式应为 2026-09-01"
         return None
+    if not FIRST_DAY <= day <= LAST_DAY:  # the day after 9999-12-31 does not exist
+        errors[key] = f"日期应在 {FIRST_DAY.year} 到 {LAST_DAY.year} 年之间"
+        return None
+    return day

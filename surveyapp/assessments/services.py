@@ -12,6 +12,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from analysis.signals import SignalCell, SignalCounts, signals_from_counts
+from analysis.tables import spreadsheet_safe_row
 from surveyapp.approval import standard_for
 from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
 from surveyapp.models.questionnaire import INSTRUMENTS
@@ -173,7 +174,7 @@ def export_csv(session: Session, assessment_id: int, timezone: str) -> str:
     """The export as CSV text (UTF-8 with BOM added by the caller for Excel)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows(export_rows(session, assessment_id, timezone))
+    writer.writerows(map(spreadsheet_safe_row, export_rows(session, assessment_id, timezone)))
     return buffer.getvalue()
 
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from analysis.residence import SplitWarning, area_of, split_warnings
 from analysis.vocabulary import RESIDENCE_ANSWERS
-from surveyapp.models import Assessment, CollectionLink, County, Questionnaire, Response
+from surveyapp.models import (
+    Assessment,
+    CollectionLink,
+    County,
+    InvalidTransition,
+    Questionnaire,
+    Response,
+)
 from surveyapp.models.questionnaire import INSTRUMENTS
 from surveyapp.questionnaires.builtin import builtin_questionnaire
 
@@ -215,3 +223,18 @@ def move(assessment: Assessment, action: str, now: datetime) -> None:
         assessment.reopen()
     else:
         raise ValueError(action)
+
+
+def delete_draft(session: Session, assessment: Assessment) -> None:
+    """Delete an assessment still in preparation, with its links, files and questionnaires.
+
+    A draft has collected nothing; anything past draft is kept for the record.
+    """
+    if assessment.state != "draft":
+        raise InvalidTransition("只有准备中的评估可以删除；已开始收集的评估要保留记录")
+    has_responses = session.scalar(
+        select(func.count()).select_from(Response).where(Response.assessment_id == assessment.id)
+    )
+    if has_responses:
+        raise InvalidTransition("该评估已有答卷，不能删除")
+    session.execute(sa_delete(Assessment).where(Assessment.id == assessment.id))

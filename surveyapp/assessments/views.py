@@ -20,10 +20,10 @@ from flask.typing import ResponseReturnValue
 
 from analysis.vocabulary import COUNTY_KINDS
 from surveyapp import db, qr, quotas
-from surveyapp.accounts.views import login_required, require_county
 from surveyapp.approval import live_approval, record_share_exception, standard_for
 from surveyapp.assessments import services, setup
 from surveyapp.assessments.forms import SettingsForm, read_settings, settings_values
+from surveyapp.auth import login_required, require_county, require_manage
 from surveyapp.collect import services as collect_services
 from surveyapp.models import Assessment, CollectionLink, County, InvalidTransition
 from surveyapp.models.assessment import STAGES, STATE_LABELS
@@ -139,6 +139,7 @@ def _settings_page(
 @blueprint.route("/a/new", methods=["GET", "POST"])
 @login_required
 def new() -> ResponseReturnValue:
+    require_manage(g.user.county_id)
     session = db.session()
     own = session.get(County, g.user.county_id) if g.user.role == "evaluator" else None
     fixed = {"prefecture": own.prefecture, "county": own.name} if own else {}
@@ -172,6 +173,7 @@ def settings(assessment_id: int) -> ResponseReturnValue:
         return _settings_page(
             SettingsForm(settings_values(assessment, timezone)), assessment, assessment.county
         )
+    require_manage(assessment.county_id)
     # The county and the year name the assessment; they are not edited here.
     named = {
         "prefecture": assessment.county.prefecture,
@@ -204,6 +206,7 @@ STATE_MESSAGES = {
 @login_required
 def change_state(assessment_id: int, action: str) -> ResponseReturnValue:
     assessment = load_assessment(assessment_id)
+    require_manage(assessment.county_id)
     if action not in STATE_MESSAGES:
         abort(404)
     try:
@@ -243,6 +246,7 @@ def record_sample_exception(assessment_id: int) -> ResponseReturnValue:
 @login_required
 def generate_links(assessment_id: int) -> ResponseReturnValue:
     assessment = load_assessment(assessment_id)
+    require_manage(assessment.county_id)
     added = setup.create_default_links(db.session(), assessment)
     db.session().commit()
     flash(f"新增 {added} 个链接。" if added else "常用链接都已存在，没有新增。")
@@ -252,7 +256,7 @@ def generate_links(assessment_id: int) -> ResponseReturnValue:
 @blueprint.post("/a/<int:assessment_id>/links/<int:link_id>/toggle")
 @login_required
 def toggle_link(assessment_id: int, link_id: int) -> ResponseReturnValue:
-    load_assessment(assessment_id)
+    require_manage(load_assessment(assessment_id).county_id)
     link = db.session().get(CollectionLink, link_id)
     if link is None or link.assessment_id != assessment_id:
         abort(404)
@@ -263,3 +267,18 @@ def toggle_link(assessment_id: int, link_id: int) -> ResponseReturnValue:
     db.session().commit()
     flash(f"“{link.label}”已{'启用' if link.active else '停用；已打开问卷的受访者仍可提交'}。")
     return redirect(url_for("assessments.links", assessment_id=assessment_id))
+
+
+@blueprint.post("/a/<int:assessment_id>/delete")
+@login_required
+def delete(assessment_id: int) -> ResponseReturnValue:
+    assessment = load_assessment(assessment_id)
+    require_manage(assessment.county_id)
+    try:
+        setup.delete_draft(db.session(), assessment)
+    except InvalidTransition as refused:
+        flash(str(refused), "warning")
+        return redirect(url_for("assessments.detail", assessment_id=assessment_id))
+    db.session().commit()
+    flash(f"已删除准备中的评估“{assessment.title}”。")
+    return redirect(url_for("assessments.index"))

@@ -7,6 +7,8 @@ problem raises :class:`analysis.tables.InputRefused` and nothing is stored.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from analysis.county import ASSESSMENT_YEAR, BASIC, CountyFile, read_county
 from analysis.schools import SchoolFile, read_schools
-from analysis.tables import InputRefused, Problem
+from analysis.tables import UPLOAD_LIMITS, InputRefused, Problem, check_limits
 from surveyapp.approval import standard_for
 from surveyapp.models import Assessment, DataFile, School, User
 
@@ -31,11 +33,36 @@ class Accepted:
 def parse(
     assessment: Assessment, kind: str, content: bytes, filename: str
 ) -> SchoolFile | CountyFile:
-    """Read and check a file as the assessment's standard requires; raises InputRefused."""
+    """Read and check a file as the assessment's standard requires; raises InputRefused.
+
+    An upload over :data:`analysis.tables.UPLOAD_LIMITS` is refused before it is parsed.
+    An accepted file's reading is kept (per worker, the last :data:`PARSED_KEPT`), so the
+    verdict page does not read the stored file again on every view.
+    """
+    key = (hashlib.sha256(content).hexdigest(), kind, assessment.standard, filename)
+    with _PARSED_LOCK:
+        kept = _PARSED.get(key)
+        if kept is not None:
+            _PARSED.move_to_end(key)
+            return kept
+    check_limits(content, UPLOAD_LIMITS, filename)
     standard = standard_for(assessment.standard)
+    parsed: SchoolFile | CountyFile
     if kind == "schools":
-        return read_schools(content, standard=standard, name=filename)
-    return read_county(content, standard=standard, name=filename)
+        parsed = read_schools(content, standard=standard, name=filename)
+    else:
+        parsed = read_county(content, standard=standard, name=filename)
+    with _PARSED_LOCK:
+        _PARSED[key] = parsed
+        while len(_PARSED) > PARSED_KEPT:
+            _PARSED.popitem(last=False)
+    return parsed
+
+
+# Readings are frozen dataclasses: safe to share between requests and threads.
+PARSED_KEPT = 16
+_PARSED: OrderedDict[tuple[str, str, str, str], SchoolFile | CountyFile] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
 
 
 def accept_upload(
@@ -46,13 +73,16 @@ def accept_upload(
     content: bytes,
     user: User | None,
     now: datetime,
+    parsed: SchoolFile | CountyFile | None = None,
 ) -> Accepted:
     """Check a file whole and store it as the next version (the previous ones stay).
 
     Beyond the reader's checks: what the database must hold fits its columns, and a
-    county file's 评估年份 is this assessment's year.
+    county file's 评估年份 is this assessment's year. ``parsed`` is the file already read
+    by :func:`parse` (outside any transaction).
     """
-    parsed = parse(assessment, kind, content, filename)
+    if parsed is None:
+        parsed = parse(assessment, kind, content, filename)
     problems = (
         _school_limits(parsed)
         if isinstance(parsed, SchoolFile)
@@ -70,7 +100,7 @@ def accept_upload(
     ) + 1
     if isinstance(parsed, SchoolFile):
         summary = f"{len(parsed.schools)} 所学校"
-        sync_schools(session, assessment, parsed)
+        sync_schools(session, assessment, parsed, now)
     else:
         summary = f"{len(parsed.entries)} 行"
     data_file = DataFile(
@@ -95,7 +125,7 @@ CODE_LENGTH, NAME_LENGTH, MAX_STUDENTS = 40, 120, 2_000_000_000
 def _school_limits(parsed: SchoolFile) -> list[Problem]:
     problems = []
     for school in parsed.schools:
-        if len(school.code) > CODE_LENGTH:
+        if len(school.code) > CODE_LENGTH:  # the pattern is the reader's (analysis.schools)
             problems.append(Problem(school.row, "学校代码", f"不能超过 {CODE_LENGTH} 个字符"))
         if len(school.name) > NAME_LENGTH:
             problems.append(Problem(school.row, "学校名称", f"不能超过 {NAME_LENGTH} 个字符"))
@@ -122,22 +152,19 @@ def _county_year(parsed: CountyFile, assessment: Assessment) -> list[Problem]:
     ]
 
 
-def sync_schools(session: Session, assessment: Assessment, parsed: SchoolFile) -> None:
+def sync_schools(
+    session: Session, assessment: Assessment, parsed: SchoolFile, now: datetime
+) -> None:
     """Keep the county's school list (for links and quotas) in step with the file.
 
-    Only the county's latest assessment updates it, so an older year's file uploaded for
-    audit changes nothing current. Schools are matched by 学校代码 and updated; none is
+    Only the assessment that owns the list updates it (:func:`owns_school_list`), so an
+    older year's file uploaded for audit, or a later year's draft, changes nothing of
+    the collection under way. Schools are matched by 学校代码 and updated; none is
     deleted (links and responses may refer to it). A school the file gives no 城乡类型
     keeps the one it had; a new one without it is not added (it still counts in the
     verdict, which reads the file itself).
     """
-    newest = session.scalars(
-        select(Assessment.id)
-        .where(Assessment.county_id == assessment.county_id)
-        .order_by(Assessment.year.desc(), Assessment.id.desc())
-        .limit(1)
-    ).first()
-    if newest != assessment.id:
+    if not owns_school_list(session, assessment, now):
         return
     existing = {school.code: school for school in assessment.county.schools}
     for row in parsed.schools:
@@ -153,6 +180,18 @@ def sync_schools(session: Session, assessment: Assessment, parsed: SchoolFile) -
         school.area = area or school.area
         school.primary_students = row.primary_students
         school.junior_students = row.junior_students
+
+
+def owns_school_list(session: Session, assessment: Assessment, now: datetime) -> bool:
+    """The county's newest assessment collecting now, or, when none is, its newest."""
+    others = session.scalars(
+        select(Assessment)
+        .where(Assessment.county_id == assessment.county_id)
+        .order_by(Assessment.year.desc(), Assessment.id.desc())
+    ).all()
+    collecting = [other for other in others if other.state_at(now) == "collecting"]
+    owner = (collecting or others or [assessment])[0]
+    return owner.id == assessment.id
 
 
 def latest(session: Session, assessment_id: int, kind: str) -> DataFile | None:

@@ -21,9 +21,9 @@ from flask.typing import ResponseReturnValue
 from analysis.tables import InputRefused
 from analysis.templates_xlsx import county_template, schools_template
 from surveyapp import db
-from surveyapp.accounts.views import login_required
 from surveyapp.approval import standard_for
 from surveyapp.assessments.views import load_assessment
+from surveyapp.auth import login_required, require_upload
 from surveyapp.imports import services
 from surveyapp.models import Assessment
 from surveyapp.models.datafile import DATA_KINDS
@@ -45,14 +45,19 @@ def upload(assessment_id: int, kind: str) -> ResponseReturnValue:
     assessment = load_assessment(assessment_id)
     if kind not in DATA_KINDS:
         abort(404)
+    require_upload(assessment)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _page(assessment, kind=kind, problems=["请选择要上传的文件"]), 422
     content = upload.read()
     session = db.session()
+    # End the read transaction first: on SQLite a POST's transaction holds the write lock,
+    # and respondents must not wait while a large file is parsed.
+    session.commit()
     try:
+        parsed = services.parse(assessment, kind, content, upload.filename)
         accepted = services.accept_upload(
-            session, assessment, kind, upload.filename, content, g.user, db.utcnow()
+            session, assessment, kind, upload.filename, content, g.user, db.utcnow(), parsed
         )
     except InputRefused as refused:
         return _page(assessment, kind=kind, problems=[str(p) for p in refused.problems]), 422

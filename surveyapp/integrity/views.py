@@ -16,9 +16,9 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from surveyapp import db
-from surveyapp.accounts.views import login_required
 from surveyapp.approval import standard_for
 from surveyapp.assessments.views import load_assessment
+from surveyapp.auth import login_required
 from surveyapp.integrity import services
 from surveyapp.models import Assessment
 

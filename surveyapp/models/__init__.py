@@ -11,6 +11,7 @@ from surveyapp.models.link import CollectionLink
 from surveyapp.models.questionnaire import Questionnaire
 from surveyapp.models.response import Response
 from surveyapp.models.sample_exception import SampleException
+from surveyapp.models.signin import SignInFailure
 from surveyapp.models.special_case import SpecialCaseRecord
 from surveyapp.models.summary import VerdictSummary
 from surveyapp.models.verdict_freeze import VerdictFreeze
@@ -29,6 +30,7 @@ __all__ = [
     "SampleException",
     "School",
     "SpecialCaseRecord",
+    "SignInFailure",
     "User",
     "VerdictSummary",
     "VerdictFreeze",

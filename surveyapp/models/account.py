@@ -24,6 +24,11 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Stored in the session cookie at sign-in; bumped at sign-out and password change,
+    # so every earlier cookie of this user stops working (a copied one too).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set by `renke user disable`: the account can no longer sign in; kept for the record.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     county: Mapped[County | None] = relationship()
 
@@ -32,6 +37,16 @@ class User(Base):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def disable(self, now: datetime) -> None:
+        """No more sign-in, and every open session ends now."""
+        self.disabled_at = now
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Sign this user out everywhere: every session cookie issued so far is refused."""
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

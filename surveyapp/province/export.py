@@ -151,7 +151,7 @@ def year_chart(by_year: Sequence[YearProgress]) -> Markup:
     bar = step * 0.36
     parts = [
         f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="各年度规划与通过县数" '
-        'style="width:100%;max-width:720px;font-size:11px">'
+        'class="chart">'
     ]
     scale = (height - bottom - 16) / peak
     for index, year in enumerate(by_year):

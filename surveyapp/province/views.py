@@ -25,7 +25,7 @@ from analysis.plan import read_plan
 from analysis.schedule import STAGES
 from analysis.tables import InputRefused
 from surveyapp import db
-from surveyapp.accounts.views import login_required
+from surveyapp.auth import login_required
 from surveyapp.models import County
 from surveyapp.province import services
 from surveyapp.province.export import COLUMNS, overview_xlsx, row_cells, row_html, year_chart

@@ -20,8 +20,8 @@ from flask.typing import ResponseReturnValue
 from analysis.resources import SPECIAL_NOTE, display_figure
 from analysis.tables import InputRefused
 from surveyapp import db
-from surveyapp.accounts.views import login_required
 from surveyapp.assessments.views import load_assessment
+from surveyapp.auth import login_required
 from surveyapp.demo import DEMO_POPULATION_SOURCE
 from surveyapp.models import Assessment, SpecialCaseRecord
 from surveyapp.verdicts import services, special_cases

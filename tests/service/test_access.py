@@ -124,3 +124,65 @@ def test_a_stale_form_says_so(client, make_user):
     )
     assert response.status_code == 400
     assert "表单已过期，请刷新页面后重试" in response.get_data(as_text=True)
+
+
+# Writes (SPEC §1): set-up, links and collection are the admin's and the county's own;
+# the province reads them. Indicator files: the role whose stage the assessment is.
+WRITES = [
+    ("/a/new", {}),
+    ("/a/{id}/settings", {"title": "x"}),
+    ("/a/{id}/state/close", {}),
+    ("/a/{id}/links/generate", {}),
+    ("/a/{id}/links/{link}/toggle", {}),
+]
+
+
+@pytest.mark.parametrize(("page", "form"), WRITES)
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [("admin", True), ("province", False), ("own_evaluator", True), ("other_evaluator", False)],
+)
+def test_write_matrix(client, login, world, page, form, who, allowed):
+    assessment, link, users = world
+    login(users[who])
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    url = page.format(id=assessment.id, link=link.id)
+    response = client.post(url, data={**form, "csrf_token": token})
+    if page == "/a/new" and who == "other_evaluator":
+        allowed = True  # for their own county, whatever was posted
+    if allowed:
+        assert response.status_code in (200, 302, 422), (url, who, response.status_code)
+    else:
+        assert response.status_code == 403, (url, who, response.status_code)
+        if who == "province":
+            assert "只能查看" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("stage", "who", "allowed"),
+    [
+        ("county", "admin", True),
+        ("county", "own_evaluator", True),
+        ("county", "province", False),
+        ("province", "province", True),
+        ("province", "own_evaluator", False),
+        ("county", "other_evaluator", False),
+    ],
+)
+def test_upload_matrix(client, login, world, make_assessment, stage, who, allowed):
+    import io
+
+    from tests.verdict.county40 import schools_csv
+
+    assessment, _, users = world
+    target = make_assessment(county=assessment.county, stage=stage, state="draft", year=2031)
+    login(users[who])
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    response = client.post(
+        f"/a/{target.id}/data/schools",
+        data={"csrf_token": token, "file": (io.BytesIO(schools_csv()), "s.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == (302 if allowed else 403), (stage, who)

@@ -59,7 +59,7 @@ def test_links_json_and_qr_files(seeded, tmp_path):
 
 def test_links_of_unknown_assessment(seeded):
     result = seeded.invoke(main, ["links", "999"])
-    assert result.exit_code == 1 and "找不到评估" in result.output
+    assert result.exit_code == 2 and "找不到评估" in result.output
 
 
 def test_export_csv_to_stdout(seeded):
@@ -103,16 +103,18 @@ def test_user_add(seeded):
             "--county",
             "砚山县",
             "--password",
-            "pw-123456",
+            "pw-1234567x",
         ],
     )
     assert result.exit_code == 0, result.output
     duplicate = seeded.invoke(
-        main, ["user", "add", "wang", "--role", "province", "--password", "x"]
+        main, ["user", "add", "wang", "--role", "province", "--password", "long-enough-pw"]
     )
-    assert duplicate.exit_code == 1 and "已存在" in duplicate.output
-    no_county = seeded.invoke(main, ["user", "add", "li", "--role", "evaluator", "--password", "x"])
-    assert no_county.exit_code == 1 and "必须指定所属县" in no_county.output
+    assert duplicate.exit_code == 2 and "已存在" in duplicate.output
+    no_county = seeded.invoke(
+        main, ["user", "add", "li", "--role", "evaluator", "--password", "long-enough-pw"]
+    )
+    assert no_county.exit_code == 2 and "必须指定所属县" in no_county.output
 
 
 def test_user_add_refuses_an_ambiguous_county(seeded, monkeypatch):
@@ -132,9 +134,9 @@ def test_user_add_refuses_an_ambiguous_county(seeded, monkeypatch):
         )
         session.commit()
     app.extensions["renke.engine"].dispose()
-    add = ["user", "add", "li", "--role", "evaluator", "--password", "x", "--county"]
+    add = ["user", "add", "li", "--role", "evaluator", "--password", "long-enough-pw", "--county"]
     ambiguous = seeded.invoke(main, [*add, "城关区"])
-    assert ambiguous.exit_code == 1 and "有多个县叫 城关区" in ambiguous.output
+    assert ambiguous.exit_code == 2 and "有多个县叫 城关区" in ambiguous.output
     chosen = seeded.invoke(main, [*add, "拉萨市/城关区"])
     assert chosen.exit_code == 0, chosen.output
 

@@ -59,3 +59,68 @@ def test_public_url_trailing_slash_is_dropped(tmp_path):
         tmp_path, {"RENKE_PUBLIC_URL": "https://survey.example.cn/"}
     )
     assert settings["RENKE_PUBLIC_URL"] == "https://survey.example.cn"
+
+
+STRONG = "q7Hk2pX9vLm4Rt8Wz1Nc6Bf3Yd5Gs0Ja"
+
+
+@pytest.mark.parametrize("value", ["production ", "Production", "prod", "staging", ""])
+def test_renke_env_accepts_only_the_three_names(tmp_path, value):
+    with pytest.raises(ConfigurationError, match="RENKE_ENV"):
+        settings_from_environment(tmp_path, {"RENKE_ENV": value, "SECRET_KEY": STRONG})
+
+
+@pytest.mark.parametrize("value", ["development", "test", "production"])
+def test_renke_env_names(tmp_path, value):
+    settings = settings_from_environment(tmp_path, {"RENKE_ENV": value, "SECRET_KEY": STRONG})
+    assert settings["RENKE_ENV"] == value
+    assert settings["SESSION_COOKIE_SECURE"] is (value == "production")
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("password", "示例值"),
+        ("renke-demo", "示例值"),
+        ("x" * 31, "太短"),
+        ("a" * 64, "过于规律"),
+        ("passwordpasswordpasswordpassword", "过于规律"),
+        ("abababababababababababababababab", "过于规律"),
+    ],
+)
+def test_weak_secret_keys_are_refused_in_production(tmp_path, key, message):
+    with pytest.raises(ConfigurationError, match=message):
+        load_secret_key(tmp_path, {"SECRET_KEY": key, "RENKE_ENV": "production"})
+
+
+def test_a_random_key_is_accepted_in_production(tmp_path):
+    import secrets
+
+    for _ in range(20):
+        key = secrets.token_urlsafe(32)
+        assert load_secret_key(tmp_path, {"SECRET_KEY": key, "RENKE_ENV": "production"}) == key
+
+
+def test_the_instance_folder_and_database_are_private(tmp_path, monkeypatch):
+    from surveyapp import create_app
+
+    for name in ("DATABASE_URL", "SECRET_KEY", "RENKE_ENV", "RENKE_INSTANCE"):
+        monkeypatch.delenv(name, raising=False)
+    instance = tmp_path / "fresh-instance"
+    create_app({"INSTANCE_PATH": str(instance)}).extensions["renke.engine"].dispose()
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    assert stat.S_IMODE((instance / "secret_key").stat().st_mode) == 0o600
+    assert stat.S_IMODE((instance / "renke.sqlite3").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(("hours", "ok"), [("8", True), ("0.5", True), ("0", False), ("x", False)])
+def test_session_lifetime_is_a_setting(tmp_path, hours, ok):
+    from datetime import timedelta
+
+    environ = {"RENKE_SESSION_HOURS": hours}
+    if ok:
+        lifetime = settings_from_environment(tmp_path, environ)["PERMANENT_SESSION_LIFETIME"]
+        assert lifetime == timedelta(hours=float(hours))
+    else:
+        with pytest.raises(ConfigurationError, match="RENKE_SESSION_HOURS"):
+            settings_from_environment(tmp_path, environ)

@@ -60,3 +60,32 @@ def test_an_exception_logs_the_route_not_the_token(app, client, make_link, monke
     assert client.get(f"/s/{link.token}").status_code == 500
     assert "Exception on /s/<token> [GET]" in caplog.text
     assert link.token not in caplog.text
+
+
+def test_gunicorn_messages_lose_addresses_tokens_and_line_breaks(capsys):
+    from gunicorn.config import Config
+
+    config = Config()
+    config.set("errorlog", "-")
+    logger = AnonymousAccessLogger(config)
+    logger.warning("Invalid request from ip=203.0.113.9: Invalid HTTP request line")
+    logger.error("Error handling request %s", "/s/TOKEN123/done\r\n[fake] line")
+    logger.info("peer ('2001:db8::7', 51234) closed")
+    written = capsys.readouterr().err
+    for secret in ("203.0.113.9", "TOKEN123", "2001:db8::7"):
+        assert secret not in written
+    assert "ip=<address>" in written and "/s/<token>/done" in written
+    assert not any(line.startswith("[fake]") for line in written.splitlines())
+
+
+def test_flask_log_lines_are_one_json_object_each(app, client, caplog):
+    import json as json_module
+
+    from surveyapp.logs import JsonFormatter
+
+    record = logging.LogRecord(
+        "renke", logging.ERROR, __file__, 1, "path %s", ("/s/SECRETTOKEN\n{}",), None
+    )
+    line = JsonFormatter().format(record)
+    assert "\n" not in line and "SECRETTOKEN" not in line
+    assert json_module.loads(line)["message"].startswith("path /s/<token>")

@@ -175,3 +175,168 @@ def test_database_unavailable_is_a_503_asking_to_retry(client, make_link, monkey
     assert fields == {"key": key, **full_answers("student")}
     monkeypatch.undo()
     assert client.post(f"/s/{link.token}", data=fields).status_code == 303
+
+
+# --- the causes of the 500s found by the fuzzing pass of issue 10, each at its cause ---
+
+
+def _signed_in_token(client, login, make_user) -> str:
+    login(make_user("boss", role="admin"))
+    with client.session_transaction() as state:
+        return str(state["csrf"])
+
+
+@pytest.mark.parametrize("token", ["é", "中文令牌", "\ud7ff", "ﬀ" * 40])
+def test_a_non_ascii_csrf_token_is_a_stale_form(client, login, make_user, token):
+    _signed_in_token(client, login, make_user)
+    response = client.post("/a/new", data={"csrf_token": token})
+    assert response.status_code == 400
+    assert "表单已过期" in response.get_data(as_text=True)
+    assert client.post("/login", data={"csrf_token": token}).status_code == 400
+
+
+SETTINGS = {
+    "prefecture": "文山州",
+    "county": "西畴县",
+    "year": "2026",
+    "stage": "county",
+    "population": "236000",
+    "population_source": "七普",
+    "min_duration_s": "30",
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("year", "²⁰³⁰", "请填写整数"),
+        ("population", "①②③", "请填写整数"),
+        ("population", "9" * 5000, "请填写整数"),
+        ("min_duration_s", "٣٠", "请填写整数"),
+        ("closes", "9999-12-31", "日期应在 2000 到 2100 年之间"),
+        ("opens", "0001-01-01", "日期应在 2000 到 2100 年之间"),
+    ],
+)
+def test_settings_with_odd_numbers_and_dates_are_refused_by_field(
+    client, login, make_user, field, value, message
+):
+    token = _signed_in_token(client, login, make_user)
+    response = client.post("/a/new", data={**SETTINGS, field: value, "csrf_token": token})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+
+
+def test_full_width_digits_are_still_numbers(client, login, make_user):
+    token = _signed_in_token(client, login, make_user)
+    response = client.post("/a/new", data={**SETTINGS, "year": "２０２６", "csrf_token": token})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("number", [2**63, 2**64 + 5, 10**30])
+def test_ids_beyond_64_bits_are_404(client, login, make_user, number):
+    _signed_in_token(client, login, make_user)
+    for path in (f"/a/{number}", f"/a/1/links/{number}/qr.png", f"/a/{number}/verdict"):
+        assert client.get(path).status_code == 404, path
+
+
+def _upload(client, assessment, content: bytes, name: str = "学校.csv"):
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    return client.post(
+        f"/a/{assessment.id}/data/schools",
+        data={"csrf_token": token, "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("学校代码,学校名称\r1,甲\r".encode(), "换行符只有 CR"),
+        ("学校代码,学校名称\n1,甲\n".encode("utf-16"), "UTF-16"),
+        (b"\xe5\xad\xa6,\x81\xff\n1,2\n", "无法识别的字符"),
+        (b'a,b\r\n"x\ry",2\r\n', None),
+    ],
+)
+def test_unreadable_csvs_are_refused_with_a_reason(
+    client, login, make_user, make_assessment, content, message
+):
+    assessment = make_assessment(state="draft")
+    _signed_in_token(client, login, make_user)
+    response = _upload(client, assessment, content)
+    assert response.status_code == 422
+    if message:
+        assert message in response.get_data(as_text=True)
+
+
+def _xlsx_bytes(rows: int = 3) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["学校代码", "学校名称"])
+    for number in range(rows):
+        book.active.append([f"S{number}", f"学校{number}"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_xlsx_whose_sheet_breaks_partway_is_refused(client, login, make_user, make_assessment):
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(_xlsx_bytes(50)))
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2] + b'<row r="99"><c r="A99" t="s"><v>'
+            target.writestr(member, data)
+    assessment = make_assessment(state="draft")
+    _signed_in_token(client, login, make_user)
+    response = _upload(client, assessment, broken.getvalue(), "学校.xlsx")
+    assert response.status_code == 422
+    assert "XLSX 文件已损坏，读到中途出错" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("code", "accepted"),
+    [
+        ("../../../../etc/passwd", False),
+        ("<b>X</b>", False),
+        ('=HYPERLINK("http://evil")', False),
+        ("5326220001", True),
+        ("T-01_a", True),
+    ],
+)
+def test_school_codes_are_letters_digits_dash_underscore(
+    client, login, make_user, make_assessment, code, accepted
+):
+    from tests.verdict.county40 import schools_csv, schools_rows
+
+    rows = schools_rows()
+    rows[4]["学校代码"] = code  # P05: no 教学点 belongs to it
+    assessment = make_assessment(state="draft")
+    _signed_in_token(client, login, make_user)
+    response = _upload(client, assessment, schools_csv(rows))
+    if accepted:
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 422
+        assert "第6行，“学校代码”列：只能包含数字、字母" in response.get_data(as_text=True)
+
+
+def test_a_database_failure_on_a_get_is_the_503_page(client, login, make_user, monkeypatch):
+    from sqlalchemy.exc import InterfaceError
+
+    from surveyapp.assessments import services
+
+    _signed_in_token(client, login, make_user)
+
+    def cut(*_args, **_kwargs):
+        raise InterfaceError("SELECT", {}, Exception("connection already closed"))
+
+    monkeypatch.setattr(services, "list_assessments", cut)
+    response = client.get("/")
+    assert response.status_code == 503
+    assert "系统繁忙" in response.get_data(as_text=True)

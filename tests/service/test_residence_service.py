@@ -159,7 +159,7 @@ SETTINGS = {
 
 
 def test_settings_accept_a_城镇_乡村_split(client, session, login, make_user):
-    login(make_user("prov", role="province"))
+    login(make_user("root", role="admin"))
     split = {"population_urban_town": "96000", "population_rural": "140000"}
     response = client.post("/a/new", data={**SETTINGS, **split, "csrf_token": csrf(client)})
     assert response.status_code == 302
@@ -187,14 +187,14 @@ def test_settings_accept_a_城镇_乡村_split(client, session, login, make_user
 def test_settings_refuse_a_mixed_or_incomplete_split(
     client, session, login, make_user, split, field, message
 ):
-    login(make_user("prov", role="province"))
+    login(make_user("root", role="admin"))
     response = client.post("/a/new", data={**SETTINGS, **split, "csrf_token": csrf(client)})
     assert response.status_code == 422
     assert message in response.get_data(as_text=True).split(f'id="{field}"', 1)[1]
 
 
 def test_a_name_that_says_no_kind_must_be_given_one(client, session, login, make_user):
-    login(make_user("prov", role="province"))
+    login(make_user("root", role="admin"))
     data = {**SETTINGS, "county": "西畴", "csrf_token": csrf(client)}
     refused = client.post("/a/new", data=data)
     assert refused.status_code == 422
@@ -208,7 +208,7 @@ def test_城区_in_a_县_is_warned_on_save_and_on_the_page(
     client, session, login, make_user, make_assessment
 ):
     assessment = make_assessment()  # 测试N县 with schools coded 城区 and 乡村
-    login(make_user("prov", role="province"))
+    login(make_user("root", role="admin"))
     split = {"population_urban": "36000", "population_town": "100000", "population_rural": "100000"}
     saved = client.post(
         f"/a/{assessment.id}/settings",
@@ -229,7 +229,7 @@ def test_correcting_the_kind_re_classes_the_stored_responses(
     link = make_link(assessment=assessment, instrument="staff")
     answer(client, link, area="县城（市区）")
     assert stored(session, assessment)[0].area == "镇区"
-    login(make_user("prov", role="province"))
+    login(make_user("root", role="admin"))
     response = client.post(
         f"/a/{assessment.id}/settings",
         data={**SETTINGS, "kind": "县级市", "csrf_token": csrf(client)},

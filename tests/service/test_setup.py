@@ -32,8 +32,8 @@ SETTINGS = {
 }
 
 
-def test_province_creates_an_assessment_and_its_county(client, session, login, make_user):
-    login(make_user("prov", role="province"))
+def test_admin_creates_an_assessment_and_its_county(client, session, login, make_user):
+    login(make_user("prov", role="admin"))
     response = client.post("/a/new", data={**SETTINGS, "csrf_token": csrf(client)})
     assert response.status_code == 302
     assessment = session.scalars(
@@ -68,7 +68,7 @@ def test_province_creates_an_assessment_and_its_county(client, session, login, m
 def test_settings_errors_are_shown_next_to_the_field_with_values_kept(
     client, session, login, make_user, change, field, message
 ):
-    login(make_user("prov", role="province"))
+    login(make_user("prov", role="admin"))
     response = client.post("/a/new", data={**SETTINGS, **change, "csrf_token": csrf(client)})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -78,7 +78,7 @@ def test_settings_errors_are_shown_next_to_the_field_with_values_kept(
 
 
 def test_the_same_county_year_and_stage_twice_is_refused(client, login, make_user):
-    login(make_user("prov", role="province"))
+    login(make_user("prov", role="admin"))
     assert client.post("/a/new", data={**SETTINGS, "csrf_token": csrf(client)}).status_code == 302
     again = client.post("/a/new", data={**SETTINGS, "csrf_token": csrf(client)})
     assert again.status_code == 422 and "评估已经存在" in again.get_data(as_text=True)
@@ -100,7 +100,7 @@ def test_an_evaluator_creates_only_for_their_own_county(
 
 def test_settings_edit_keeps_county_and_year(client, session, login, make_user, make_assessment):
     assessment = make_assessment()
-    login(make_user("prov", role="province"))
+    login(make_user("prov", role="admin"))
     form = client.get(f"/a/{assessment.id}/settings").get_data(as_text=True)
     assert f'value="{assessment.year}" readonly' in form
     response = client.post(
@@ -116,7 +116,7 @@ def test_settings_edit_keeps_county_and_year(client, session, login, make_user, 
 
 def test_lifecycle_buttons(client, session, login, make_user, make_assessment):
     assessment = make_assessment(state="draft")
-    login(make_user("prov", role="province"))
+    login(make_user("prov", role="admin"))
     token = csrf(client)
     client.post(f"/a/{assessment.id}/state/open", data={"csrf_token": token})
     session.expire_all()
@@ -139,7 +139,7 @@ def test_generate_links_is_idempotent_and_county_level_for_staff(
     client, session, login, make_user, make_assessment
 ):
     assessment = make_assessment()
-    login(make_user("prov", role="province"))
+    login(make_user("prov", role="admin"))
     token = csrf(client)
     client.post(f"/a/{assessment.id}/links/generate", data={"csrf_token": token})
     client.post(f"/a/{assessment.id}/links/generate", data={"csrf_token": token})
@@ -155,7 +155,7 @@ def test_generate_links_is_idempotent_and_county_level_for_staff(
 
 def test_a_link_can_be_stopped_and_started(client, session, login, make_user, make_link):
     link = make_link()
-    login(make_user("prov", role="province"))
+    login(make_user("prov", role="admin"))
     client.post(
         f"/a/{link.assessment_id}/links/{link.id}/toggle", data={"csrf_token": csrf(client)}
     )
