@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "plan": "surveyapp.province.cli:plan_group",
     "province": "surveyapp.province.cli:province_command",
     "integrity": "surveyapp.cli:integrity",
+    "report": "surveyapp.report.cli:report",
 }
 
 
