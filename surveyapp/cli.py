@@ -60,7 +60,9 @@ def serve(host: str, port: int, workers: int | None, announce: bool) -> None:
         click.echo("  健康检查： /healthz    停止： Ctrl+C")
         from surveyapp.report.pdf import pdf_problem
 
-        click.echo(f"  评估报告 PDF：{pdf_problem() or '可生成（WeasyPrint，字体 Noto Sans CJK SC）'}")
+        click.echo(
+            f"  评估报告 PDF：{pdf_problem() or '可生成（WeasyPrint，字体 Noto Sans CJK SC）'}"
+        )
         click.echo("")
     run_server(host, port, workers or default_workers())
 

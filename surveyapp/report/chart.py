@@ -74,7 +74,9 @@ def approval_chart(rows: Sequence[ChartRow], threshold: float) -> str:
 
 def _row(row: ChartRow, y: float, x: Callable[[float], float], threshold: float) -> str:
     weight = ' font-weight="bold"' if row.strong else ""
-    out = [f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end"{weight}>{escape(row.label)}</text>']
+    out = [
+        f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end"{weight}>{escape(row.label)}</text>'
+    ]
     if row.approval is None:
         out.append(f'<text x="{LEFT + 4}" y="{y + 4:.1f}" fill="#5d6570">{escape(row.note)}</text>')
         return "".join(out)

@@ -71,7 +71,9 @@ def settings(standard: Standard) -> tuple[Setting, ...]:
             f"（{'并入中心校' if units.small_teaching_points == 'merge' else '不计入'}）",
             src["units.exclusion"],
         ),
-        Setting("社会认可度标准", f"≥ {format_level(approval.threshold)}", src["approval.threshold"]),
+        Setting(
+            "社会认可度标准", f"≥ {format_level(approval.threshold)}", src["approval.threshold"]
+        ),
         Setting("计分方案", approval.scheme, src["approval.scheme"]),
         Setting(
             "置信区间",

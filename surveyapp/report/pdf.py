@@ -52,7 +52,9 @@ def pdf_problem() -> str | None:
         string=f'<p lang="zh-CN" style="font-family:\'{FONT_FAMILY}\'">认可</p>'
     ).render()
     document.write_pdf()
-    names = [bytes(getattr(font, "name", b"")).decode("latin-1") for font in document.fonts.values()]
+    names = [
+        bytes(getattr(font, "name", b"")).decode("latin-1") for font in document.fonts.values()
+    ]
     return None if any(FONT_NAME in name for name in names) else NO_FONT
 
 

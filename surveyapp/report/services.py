@@ -216,7 +216,9 @@ def _school_rows(verdict: dict[str, Any], standard: Standard) -> tuple[SchoolRow
                 special = f"{SPECIAL_NOTE}（计算值 {computed}；{case_['note']}；{who}）"
             cells.append(Cell(display_figure(value, limit), mark, special))
         label = f"{school['name']}（{SECTION_LABELS[school['section']]}）"
-        rows.append(SchoolRow(label, school["students"], tuple(cells), school["met"], school["passed"]))
+        rows.append(
+            SchoolRow(label, school["students"], tuple(cells), school["met"], school["passed"])
+        )
     return tuple(rows)
 
 

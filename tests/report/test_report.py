@@ -150,7 +150,9 @@ def test_missing_weasyprint_is_a_problem_not_a_crash(monkeypatch):
         pdf_module.pdf_problem.cache_clear()
 
 
-def test_frozen_report_is_made_from_the_frozen_verdict(client, session, login, make_user, make_assessment):
+def test_frozen_report_is_made_from_the_frozen_verdict(
+    client, session, login, make_user, make_assessment
+):
     assessment = make_assessment(state="closed")
     from surveyapp.db import utcnow
 
