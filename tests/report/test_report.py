@@ -150,12 +150,13 @@ def test_missing_weasyprint_is_a_problem_not_a_crash(monkeypatch):
         pdf_module.pdf_problem.cache_clear()
 
 
-def test_frozen_report_is_made_from_the_frozen_verdict(
-    client, session, login, make_user, make_assessment
-):
-    assessment = make_assessment(state="closed")
+@pytest.fixture
+def frozen(client, session, login, make_user, make_assessment):
+    """A closed 县级自评 (past its grace period) frozen with a failing school, then a
+    corrected schools file uploaded after the freeze."""
     from surveyapp.db import utcnow
 
+    assessment = make_assessment(state="closed")
     assessment.closed_at = utcnow() - timedelta(hours=3)
     session.commit()
     login(make_user("boss", county=assessment.county))
@@ -166,13 +167,24 @@ def test_frozen_report_is_made_from_the_frozen_verdict(
     assert "认定结论尚未定稿" in before and FROZEN_REASON in before
     response = client.post(f"/a/{assessment.id}/verdict/freeze", data={"csrf_token": token})
     assert response.status_code == 302
-    # a corrected file after the freeze: the report keeps the frozen verdict and its files
     upload(client, assessment, token, "schools", schools_csv(), "更正.csv")
-    html = client.get(f"/a/{assessment.id}/report").get_data(as_text=True)
+    return assessment
+
+
+def test_frozen_report_is_made_from_the_frozen_verdict(client, frozen):
+    html = client.get(f"/a/{frozen.id}/report").get_data(as_text=True)
     assert "据定稿的认定结论生成" in html and "由 boss 定稿" in html
     assert FROZEN_REASON in html and "未达到优质均衡认定标准" in html
-    assert "学校数据：学校.csv" in html and "更正.csv" not in html
+    assert "学校数据：学校.csv" in html and "更正.csv" not in html  # the frozen file
     assert DEMO_WORDS not in html
+
+
+def test_frozen_pdf_says_it_rests_on_the_freeze(client, frozen, pdf_ready):
+    response = client.get(f"/a/{frozen.id}/report.pdf")
+    assert response.status_code == 200
+    text = "".join(_pdf_text(response.data)[0]).replace("\n", "")
+    assert "据定稿的认定结论生成" in text and "由 boss 定稿" in text
+    assert "低于标准 10.2㎡ 的 85%" in text
 
 
 def test_groups_under_five_are_suppressed(client, session, login, make_user, make_assessment):
