@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "integrity": "surveyapp.cli:integrity",
     "backup": "surveyapp.cli:backup_command",
     "restore": "surveyapp.cli:restore_command",
+    "report": "surveyapp.report.cli:report",
 }
 
 

@@ -70,6 +70,11 @@ def serve(host: str, port: int, workers: int | None, announce: bool) -> None:
                 f"  手机扫码测试：RENKE_PUBLIC_URL=http://{address}:{port} make run HOST=0.0.0.0"
             )
         click.echo("  健康检查： /healthz    停止： Ctrl+C")
+        from surveyapp.report.pdf import pdf_problem
+
+        click.echo(
+            f"  评估报告 PDF：{pdf_problem() or '可生成（WeasyPrint，字体 Noto Sans CJK SC）'}"
+        )
         click.echo("")
     run_server(host, port, workers or default_workers())
 

@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
     from surveyapp.imports.views import blueprint as imports
     from surveyapp.integrity import init_app as init_integrity
     from surveyapp.province.views import blueprint as province
+    from surveyapp.report import init_app as init_report
     from surveyapp.verdicts.views import blueprint as verdicts
 
     init_accounts(app)
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(verdicts)
     app.register_blueprint(province)
     init_integrity(app)
+    init_report(app)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.jinja_env.filters["local_time"] = local_time
     # one formatter and one wording for every output (analysis/display.py)

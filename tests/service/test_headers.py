@@ -53,6 +53,7 @@ def test_signed_in_pages(client, login, make_user, pages):
         f"/a/{assessment.id}/data",
         f"/a/{assessment.id}/verdict",
         f"/a/{assessment.id}/integrity",
+        f"/a/{assessment.id}/report",
         "/province/",
         f"/a/{assessment.id}/export.csv",
         f"/a/{assessment.id}/links/{link.id}/qr.svg",
