@@ -9,7 +9,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from surveyapp.db import Base, UTCDateTime, one_of, utcnow
 from surveyapp.models.county import County
 
-ROLES = {"admin": "管理员", "province": "省级", "evaluator": "评估人员"}
+# interviewer: records 代填 answers and enters paper sheets for its county's links (SPEC §1).
+ROLES = {"admin": "管理员", "province": "省级", "evaluator": "评估人员", "interviewer": "调查员"}
 
 
 class User(Base):
