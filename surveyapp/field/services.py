@@ -121,5 +121,3 @@ def may_enter(user: User, link: CollectionLink) -> bool:
     return user.role in {"interviewer", "evaluator"} and user.county_id == (
         link.assessment.county_id
     )
-
-

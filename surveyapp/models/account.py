@@ -38,5 +38,11 @@ class User(Base):
         return check_password_hash(self.password_hash, password)
 
     def may_see_county(self, county_id: int) -> bool:
-        """Province staff and admins see every county; an evaluator only their own."""
+        """Province staff and admins see every county; an evaluator only their own.
+
+        An interviewer sees no assessment's pages: only its county's links and its own
+        代填, on the field pages (SPEC §1; surveyapp.field.services.may_enter).
+        """
+        if self.role == "interviewer":
+            return False
         return self.role in {"admin", "province"} or self.county_id == county_id
