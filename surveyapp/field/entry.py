@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from analysis.vocabulary import MODES
 from surveyapp.approval import scheme_for
 from surveyapp.collect.forms import Submission
 from surveyapp.models import CollectionLink, PaperCheck, Questionnaire, Response, User
@@ -205,6 +206,54 @@ def entrant_counts(session: Session, assessment_id: int) -> list[EntrantCounts]:
         .order_by(User.username, Response.mode)
     )
     return [EntrantCounts(name, mode, int(n), int(valid)) for name, mode, n, valid in rows]
+
+
+@dataclass(frozen=True)
+class ModeRow:
+    """One mode of an assessment: responses, valid ones per group, the pooled approval."""
+
+    mode: str
+    responses: int
+    valid: int
+    by_group: dict[str, int]
+    approval: float | None  # None below the smallest cell shown (SPEC §2.5 anonymity)
+
+
+def mode_summary(session: Session, assessment_id: int, min_cell: int) -> list[ModeRow]:
+    """Per mode present in the data, in MODES order: counts, valid per group, and the
+    live approval (pooled a_i over b_i of the valid responses, SPEC §4) of that mode."""
+    rows = session.execute(
+        select(
+            Response.mode,
+            Response.respondent_group,
+            func.count(),
+            func.count().filter(Response.valid),
+            func.sum(Response.score_sum).filter(Response.valid),
+            func.sum(Response.score_count).filter(Response.valid),
+        )
+        .where(Response.assessment_id == assessment_id)
+        .group_by(Response.mode, Response.respondent_group)
+    )
+    totals: dict[str, list[float]] = {}
+    groups: dict[str, dict[str, int]] = {}
+    for mode, group, n, valid, score_sum, score_count in rows:
+        total = totals.setdefault(mode, [0, 0, 0.0, 0.0])
+        for index, value in enumerate((n, valid, score_sum or 0.0, score_count or 0)):
+            total[index] += value
+        groups.setdefault(mode, {})[group] = int(valid)
+    return [
+        ModeRow(
+            mode,
+            int(totals[mode][0]),
+            int(totals[mode][1]),
+            groups[mode],
+            totals[mode][2] / totals[mode][3]
+            if totals[mode][1] >= min_cell and totals[mode][3]
+            else None,
+        )
+        for mode in MODES
+        if mode in totals
+    ]
 
 
 def mode_counts(session: Session, assessment_id: int) -> dict[str, dict[str, int]]:
