@@ -12,9 +12,19 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analysis.integrity import find_signals
 from surveyapp import db
+from surveyapp.collect.forms import Submission
 from surveyapp.field import entry
-from surveyapp.models import Assessment, CollectionLink, PaperCheck, Response, User
+from surveyapp.integrity.services import integrity_table, read_aloud_seconds
+from surveyapp.models import (
+    Assessment,
+    CollectionLink,
+    PaperCheck,
+    Questionnaire,
+    Response,
+    User,
+)
 from surveyapp.questionnaires.builtin import BUILTIN
 
 KEY = re.compile(r'name="key" value="([^"]+)"')
@@ -193,3 +203,47 @@ def test_paper_digit_out_of_range_comes_back(
     missing = paper(client, field_link, "", "001", parent_digits())
     assert missing.status_code == 422 and "请填写批次号" in missing.get_data(as_text=True)
     assert stored(session, field_link.assessment) == []
+
+
+def test_interviewer_pace_flags_the_hurried_not_the_careful(
+    session: Session,
+    field_link: CollectionLink,
+    make_user: Callable[..., User],
+) -> None:
+    """代填 faster than reading the questions aloud is flagged for review (never invalid)."""
+    county = field_link.assessment.county
+    hurried = make_user("hurried", "interviewer", county=county)
+    careful = make_user("careful", "interviewer", county=county)
+    questionnaire = session.scalars(
+        select(Questionnaire).where(
+            Questionnaire.assessment_id == field_link.assessment_id,
+            Questionnaire.instrument == "social",
+        )
+    ).one()
+    read_aloud = read_aloud_seconds(session, field_link.assessment)
+    assert read_aloud == 10.0 * min(len(q["questions"]) for q in BUILTIN.values())
+    start = datetime.now(UTC) - timedelta(hours=3)
+    answers = {f"q{n}": "满意" for n in range(1, 9)}
+    for user, step in ((hurried, 40.0), (careful, read_aloud + 30)):
+        for number in range(8):
+            issued = start + timedelta(seconds=number * step)
+            entry.record_entry(
+                session,
+                link=field_link,
+                questionnaire=questionnaire,
+                submission=Submission("家长", 4, "城区", True, answers, "县城（市区）"),
+                user=user,
+                mode="代填",
+                now=issued + timedelta(seconds=step - 1),
+                issued_at=issued,
+            )
+    session.flush()
+    table = integrity_table(session, field_link.assessment)
+    result = find_signals(table, min_duration_s=30, read_aloud_s=read_aloud)
+    by_user = dict(zip(table.index, table["entered_by"], strict=True))
+    flagged = [f for f in result.flagged if any(x.rule == "interviewer_pace" for x in f.flags)]
+    positions = {r: i for i, r in enumerate(table["response_id"])}
+    assert {by_user[positions[f.response_id]] for f in flagged} == {"hurried"}
+    assert len(flagged) == 8
+    assert "调查员 hurried 有 8 份代填" in flagged[0].flags[0].figure
+    assert all(r.valid for r in stored(session, field_link.assessment))  # never invalidated
