@@ -187,6 +187,8 @@ def test_paper_entry_and_the_double_entry_error_rate(
     assert (b2.batch, b2.sheets, b2.checked, b2.error_rate) == ("B2", 1, 0, None)
     overview = client.get(f"/a/{field_link.assessment_id}/field").get_data(as_text=True)
     assert "clerk" in overview and "9.1%" in overview
+    detail = client.get(f"/a/{field_link.assessment_id}").get_data(as_text=True)
+    assert "<h2>填答方式</h2>" in detail and "<tr><td>纸质</td>" in detail
 
 
 def test_paper_digit_out_of_range_comes_back(
