@@ -38,7 +38,12 @@ def test_custom_link_refusals_name_the_problem(
     assessment = make_assessment()
     with pytest.raises(services.LinkRefused, match=problem):
         services.add_custom_link(
-            session, assessment, label="集市", instrument=instrument, school_code=school, group=group
+            session,
+            assessment,
+            label="集市",
+            instrument=instrument,
+            school_code=school,
+            group=group,
         )
 
 
@@ -73,9 +78,7 @@ def test_evaluator_makes_a_custom_link_on_the_links_page(
         f"/a/{assessment.id}/links/custom", data={"csrf_token": token.group(1), **form}
     )
     assert made.status_code == 302
-    link = session.scalars(
-        select(CollectionLink).where(CollectionLink.label == "城关集市")
-    ).one()
+    link = session.scalars(select(CollectionLink).where(CollectionLink.label == "城关集市")).one()
     assert (link.instrument, link.school_id, link.preset_group) == ("social", school.id, "家长")
     refused = client.post(
         f"/a/{assessment.id}/links/custom",
