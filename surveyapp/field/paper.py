@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 
 from surveyapp import db
 from surveyapp.collect import services as collect_services
-from surveyapp.collect.forms import AnswerForm, read_answers
+from surveyapp.collect.forms import AnswerForm, read_answers, shown_questions
 from surveyapp.field import entry
 from surveyapp.limits import submit_limits
 
@@ -58,7 +58,7 @@ def submit(status: collect_services.LinkStatus, posted: Mapping[str, str]) -> Re
     session, now, user = db.session(), db.utcnow(), g.user
     batch, sheet = posted.get("batch", "").strip(), posted.get("sheet", "").strip()
     values = {"batch": batch, "sheet": sheet, **posted}
-    blank = AnswerForm(questions=read_answers(status.questionnaire, status.link, {})[0].questions)
+    blank = AnswerForm(questions=shown_questions(status.questionnaire, status.link))
     if status.state not in ENTRY_STATES:
         return page(status, blank, values, notice="本次调查尚未开始，不能录入。", code=409)
     labels, digit_errors = entry.digits_to_labels(blank.questions, posted)
