@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -110,3 +111,36 @@ def test_xlsx_download_streams_the_export_with_chinese_headers(
     csv = client.get(f"/a/{assessment.id}/export.csv")
     assert csv.is_streamed and csv.get_data(as_text=True).startswith("\ufeffresponse_id,group")
     assert client.get(f"/a/{assessment.id}/export.pdf").status_code == 404
+
+
+def test_poster_pages_and_downloads_of_a_link(
+    app: Flask,
+    client: FlaskClient,
+    make_assessment: Callable[..., Assessment],
+    make_link: Callable[..., CollectionLink],
+    make_user: Callable[..., User],
+    login: Callable[[User], None],
+) -> None:
+    from urllib.parse import quote
+
+    import zxingcpp
+    from PIL import Image
+
+    assessment = make_assessment()
+    school = assessment.county.schools[0]
+    link = make_link(assessment, "social", "家长", school)
+    login(make_user("eva", county=assessment.county))
+    base = f"/a/{assessment.id}/links"
+    page = client.get(f"{base}/print?link={link.id}").get_data(as_text=True)
+    assert school.name in page and "请家长填写" in page and "截止日期：" in page
+    assert client.get(f"{base}/print?link=999999").status_code == 404
+    pdf = client.get(f"{base}/{link.id}/poster.pdf")
+    assert pdf.data.startswith(b"%PDF")
+    assert quote(f"{school.name}-家长-社会卷.pdf") in pdf.headers["Content-Disposition"]
+    card = client.get(f"{base}/{link.id}/card.png")
+    with Image.open(io.BytesIO(card.data)) as image:
+        found = zxingcpp.read_barcodes(image.convert("L"))
+    public = app.config["RENKE_PUBLIC_URL"].rstrip("/")
+    assert [code.text for code in found] == [f"{public}/s/{link.token}"]
+    archive = client.get(f"{base}/posters.zip")
+    assert archive.status_code == 200 and archive.data.startswith(b"PK")
