@@ -264,3 +264,19 @@ def mode_counts(session: Session, assessment_id: int) -> dict[str, dict[str, int
         .group_by(Response.mode)
     )
     return {mode: {"all": int(n), "valid": int(valid)} for mode, n, valid in rows}
+
+
+OWN_ENTRIES_SHOWN = 50
+
+
+def own_entries(session: Session, user: User) -> list[Response]:
+    """The latest responses this account entered (SPEC §1: an interviewer sees its own
+    代填 only), newest first."""
+    return list(
+        session.scalars(
+            select(Response)
+            .where(Response.entered_by_id == user.id)
+            .order_by(Response.submitted_at.desc(), Response.id.desc())
+            .limit(OWN_ENTRIES_SHOWN)
+        )
+    )

@@ -161,6 +161,7 @@ def home() -> str:
     return render_template(
         "field/home.html",
         rows=interview.links_for(db.session(), user),
+        entries=entry.own_entries(db.session(), user),
         instruments=INSTRUMENTS,
     )
 

@@ -110,6 +110,7 @@ def test_interviewer_records_daitian_without_the_device_rule(
     assert counts == {"代填": {"all": 4, "valid": 3}}
     home = client.get("/field").get_data(as_text=True)
     assert "我已录入 4 份" in home
+    assert home.count("<td>代填</td>") == 4 and "无效：用时过短" in home
 
 
 def test_interviewer_of_another_county_is_refused(
