@@ -41,10 +41,14 @@ def record_entry(
     batch: str | None = None,
     sheet: str | None = None,
     late: bool = False,
+    incomplete: bool = False,
 ) -> Response:
-    """Store a 代填 (``issued_at`` and ``nonce`` from its form key) or 纸质 response."""
+    """Store a 代填 (``issued_at`` and ``nonce`` from its form key) or 纸质 response;
+    ``incomplete``: a paper sheet with an item left blank (kept, invalid: SPEC §2.5)."""
     assessment = link.assessment
     reasons = [] if submission.resident else ["not_resident"]
+    if incomplete:
+        reasons.append("incomplete")
     if mode == "代填" and issued_at is not None:
         if (now - issued_at).total_seconds() < assessment.min_duration_s:
             reasons.append("too_fast")
@@ -77,20 +81,34 @@ def record_entry(
     return response
 
 
-def digits_to_labels(
-    questions: list[dict[str, Any]], posted: Mapping[str, str]
-) -> tuple[dict[str, str], dict[str, str]]:
-    """The paper form's digits (1 = the first option) as option labels, and the errors."""
-    labels, errors = {}, {}
+#: The digit a clerk enters for an item left blank on the sheet.
+BLANK_DIGIT = "0"
+
+
+@dataclass(frozen=True)
+class Digits:
+    """The paper form's digits read: labels, the items left blank, the errors."""
+
+    labels: dict[str, str]
+    blanks: frozenset[str]
+    errors: dict[str, str]
+
+
+def digits_to_labels(questions: list[dict[str, Any]], posted: Mapping[str, str]) -> Digits:
+    """The paper form's digits (1 = the first option) as option labels; 0 marks an item
+    (not an identity, grade or residence question) left blank on the sheet."""
+    labels, blanks, errors = {}, set(), {}
     for question in questions:
         value = (posted.get(question["id"]) or "").strip()
         if not value:
             continue
-        if value.isdigit() and 1 <= int(value) <= len(question["options"]):
+        if value == BLANK_DIGIT and question["kind"] == "item":
+            blanks.add(question["id"])
+        elif value.isdigit() and 1 <= int(value) <= len(question["options"]):
             labels[question["id"]] = question["options"][int(value) - 1]
         else:
             errors[question["id"]] = f"{DIGITS_MESSAGE}（1–{len(question['options'])}）"
-    return labels, errors
+    return Digits(labels, frozenset(blanks), errors)
 
 
 def sheet_fields(

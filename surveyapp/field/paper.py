@@ -10,6 +10,7 @@ the batch makes the entry a check entry (docs/field.md).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from flask import flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -61,9 +62,15 @@ def submit(status: collect_services.LinkStatus, posted: Mapping[str, str]) -> Re
     blank = AnswerForm(questions=shown_questions(status.questionnaire, status.link))
     if status.state not in ENTRY_STATES:
         return page(status, blank, values, notice="本次调查尚未开始，不能录入。", code=409)
-    labels, digit_errors = entry.digits_to_labels(blank.questions, posted)
-    form, submission = read_answers(status.questionnaire, status.link, labels)
-    form.errors.update(digit_errors)
+    digits = entry.digits_to_labels(blank.questions, posted)
+    # An item blank on the sheet passes the form's completeness check here and is
+    # stored blank, the response invalid as 未答完 (the sheet is kept, SPEC §2.5).
+    stand_ins = {q["id"]: q["options"][0] for q in blank.questions if q["id"] in digits.blanks}
+    form, submission = read_answers(status.questionnaire, status.link, digits.labels | stand_ins)
+    form.errors.update(digits.errors)
+    if submission is not None and digits.blanks:
+        kept = {k: v for k, v in submission.answers.items() if k not in digits.blanks}
+        submission = replace(submission, answers=kept)
     problems = [label for label, value in (("批次号", batch), ("问卷编号", sheet)) if not value]
     if problems or form.errors or submission is None:
         notice = (
@@ -86,8 +93,10 @@ def submit(status: collect_services.LinkStatus, posted: Mapping[str, str]) -> Re
             now=now,
             batch=batch,
             sheet=sheet,
+            incomplete=bool(digits.blanks),
         )
-        flash(f"第 {batch} 批第 {sheet} 号已保存。")
+        note = f"（{len(digits.blanks)} 题未填，记为未答完）" if digits.blanks else ""
+        flash(f"第 {batch} 批第 {sheet} 号已保存{note}。")
     else:
         check = entry.record_check(session, first, entry.submission_fields(submission), user, now)
         flash(

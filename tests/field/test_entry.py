@@ -203,9 +203,15 @@ def test_paper_digit_out_of_range_comes_back(
     refused = paper(client, field_link, "B1", "001", parent_digits(q1="7"))
     assert refused.status_code == 422
     assert "请输入选项前的数字（1–5）" in refused.get_data(as_text=True)
+    blank_item = paper(client, field_link, "B1", "009", parent_digits(q3="0"))
+    assert blank_item.status_code == 303  # kept, invalid as 未答完
+    [kept] = stored(session, field_link.assessment)
+    assert kept.codes == ["incomplete"] and "q3" not in kept.answers and kept.mode == "纸质"
+    identity_blank = paper(client, field_link, "B1", "010", parent_digits(identity="0"))
+    assert identity_blank.status_code == 422  # only an item may be blank
     missing = paper(client, field_link, "", "001", parent_digits())
     assert missing.status_code == 422 and "请填写批次号" in missing.get_data(as_text=True)
-    assert stored(session, field_link.assessment) == []
+    assert len(stored(session, field_link.assessment)) == 1
 
 
 def test_interviewer_pace_flags_the_hurried_not_the_careful(
