@@ -7,6 +7,8 @@ SERVE  := $(VENV)/.serving
 PYTHON ?= python3
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# two workers: the suite runs on both databases and in the browser; 2 cores halve its time
+PYTEST_ARGS ?= -n 2
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-sqlite lint fmt typecheck bench clean

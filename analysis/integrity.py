@@ -23,7 +23,11 @@ Rules (:data:`RULES`), on valid self-filled (自填) responses unless said other
 - ``enrolment``: a school's links receiving more 家长 (or 学生) responses than the school
   has pupils (all modes); skipped, and said so, where the enrolment is unknown;
 - ``late``: submitted within the grace period after a link was stopped or the collection
-  closed (the optional ``late`` column; all modes).
+  closed (the optional ``late`` column; all modes);
+- ``interviewer_pace``: per interviewer, 代填 responses recorded faster than reading the
+  questions aloud allows — the answering time or the gap since the interviewer's previous
+  one under ``read_aloud_s`` — at least ``PACE_FLOOR`` of them (the ``entered_by`` column,
+  which only the service has: the export leaves the interviewer out, docs/field.md).
 
 Straight-lining alone is never a flag (SPEC §2.5).
 """
@@ -54,6 +58,7 @@ RULES: Final[dict[str, str]] = {
     "night": "夜间集中提交",
     "enrolment": "超过学校可提供的人数",
     "late": "截止后宽限期内提交",
+    "interviewer_pace": "代填快于读题所需",
 }
 
 #: Columns of the table the rules read (see :func:`table_from_responses`).
@@ -87,6 +92,10 @@ FAST_MARGIN: Final = 1.5  # "at the minimum": under 1.5 × the minimum time
 NIGHT_HOURS: Final = (0, 6)  # local time, [start, end)
 NIGHT_WINDOW_S: Final = 3600.0
 NIGHT_FLOOR: Final = 8
+#: Reading one question and its options aloud, slowly enough for an elderly listener
+#: (Mandarin read at ~4 syllables a second: a question and five options ~40 syllables).
+PACE_S_PER_QUESTION: Final = 10.0
+PACE_FLOOR: Final = 5  # one interviewer's responses faster than that before it is flagged
 INCIDENT_GAP_S: Final = 3600.0  # flags on one link this close belong to one incident
 
 BoolArray = npt.NDArray[np.bool_]
@@ -181,6 +190,7 @@ def table_from_responses(
             "weight": responses.weight,
             "score_sum": a,
             "score_count": b,
+            "entered_by": "",  # not in a file: the export leaves the interviewer out
         }
     )
 
@@ -400,6 +410,27 @@ def _rule_enrolment(
     return notes
 
 
+def _rule_interviewer_pace(frame: pd.DataFrame, findings: Findings, read_aloud_s: float) -> None:
+    """Flag an interviewer's 代填 responses recorded faster than the questions can be read."""
+    if "entered_by" not in frame.columns or read_aloud_s <= 0:
+        return
+    read = frame[
+        (frame["mode"] == "代填") & (frame["entered_by"] != "") & frame["submitted_at"].notna()
+    ]
+    for who, rows in read.groupby("entered_by", sort=True):
+        rows = rows.sort_values("submitted_at", kind="stable")
+        seconds = (rows["submitted_at"] - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
+        gap = np.diff(seconds.to_numpy(), prepend=-np.inf)
+        pace = np.minimum(gap, rows["duration_s"].fillna(np.inf).to_numpy())
+        fast = pace < read_aloud_s
+        if int(fast.sum()) >= PACE_FLOOR:
+            figure = (
+                f"调查员 {who} 有 {int(fast.sum())} 份代填的用时或与上一份的间隔不足 "
+                f"{read_aloud_s:g} 秒（读完全部题目所需）"
+            )
+            _add(findings, rows.index[fast], Flag("interviewer_pace", figure))
+
+
 def _rule_late(frame: pd.DataFrame, findings: Findings) -> None:
     late = frame[frame["late"]]
     _add(findings, late.index, Flag("late", "在链接停用或收集结束后的宽限期内提交"))
@@ -414,6 +445,7 @@ def find_signals(
     min_duration_s: float = 30.0,
     enrolment: Mapping[str, int] | None = None,
     timezone: str = "Asia/Shanghai",
+    read_aloud_s: float = 0.0,
 ) -> IntegrityResult:
     """Run every rule of :data:`RULES` on a table of :data:`COLUMNS`.
 
@@ -427,6 +459,9 @@ def find_signals(
         Pupils (小学 + 初中) per 学校代码; without it ``enrolment`` is skipped (noted).
     timezone : str
         For ``night`` (RENKE_TIMEZONE, SPEC §6).
+    read_aloud_s : float
+        For ``interviewer_pace``: the time to read the shortest questionnaire aloud
+        (questions × :data:`PACE_S_PER_QUESTION`); 0 skips the rule.
 
     Returns
     -------
@@ -441,6 +476,7 @@ def find_signals(
     findings: Findings = {}
     notes = _rule_enrolment(valid, findings, enrolment)
     _rule_late(valid, findings)
+    _rule_interviewer_pace(valid, findings, read_aloud_s)
     timed = valid[(valid["mode"] == "自填") & valid["submitted_at"].notna()].copy()
     timed["t"] = (timed["submitted_at"] - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
     timed = timed.sort_values("t", kind="stable")

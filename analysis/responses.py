@@ -38,27 +38,33 @@ from analysis.tables import (
 )
 from analysis.vocabulary import GROUPS
 
+#: Canonical column -> its Chinese header (SPEC §3 aliases; ``renke export --headers zh``).
+CHINESE_HEADERS: Final[dict[str, str]] = {
+    "response_id": "编号",
+    "group": "群体",
+    "school": "学校代码",
+    "area": "区域",
+    "residence": "居住地",
+    "grade": "年级",
+    "instrument": "问卷",
+    "mode": "方式",
+    "link": "链接",
+    "device": "设备",
+    "submitted_at": "提交时间",
+    "duration_s": "用时（秒）",
+    "valid": "有效",
+    "invalid_reason": "无效原因",
+    "weight": "权重",
+    "late": "逾期",
+}
+
 #: Chinese header -> canonical column (SPEC §3).
 ALIASES: Final[dict[str, str]] = {
     normalise_header(chinese): key
-    for chinese, key in {
-        "编号": "response_id",
-        "群体": "group",
-        "学校代码": "school",
-        "区域": "area",
-        "年级": "grade",
-        "问卷": "instrument",
-        "方式": "mode",
-        "提交时间": "submitted_at",
-        "用时（秒）": "duration_s",
-        "用时(秒)": "duration_s",
-        "有效": "valid",
-        "无效原因": "invalid_reason",
-        "权重": "weight",
-        "链接": "link",
-        "设备": "device",
-        "逾期": "late",
-    }.items()
+    for chinese, key in [
+        *((chinese, key) for key, chinese in CHINESE_HEADERS.items()),
+        ("用时(秒)", "duration_s"),
+    ]
 }
 
 #: Text columns encoded only when asked for (see :class:`Responses`).

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp import create_app, db
-from surveyapp.models import County, User
+from surveyapp.models import CollectionLink, County, User
 from surveyapp.qr import link_url
 
 
@@ -81,7 +81,7 @@ def serve(host: str, port: int, workers: int | None, announce: bool) -> None:
 
 def _demo_respondent_token(app: Flask) -> str | None:
     """The demo's county-level 社会卷 link, to open at once after `make run`."""
-    from surveyapp.models import Assessment, CollectionLink
+    from surveyapp.models import Assessment
 
     with app.app_context():
         session = db.session()
@@ -168,7 +168,9 @@ def _one_county(session: Session, name: str) -> County:
 
 @user_group.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "province", "evaluator"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "province", "evaluator", "interviewer"])
+)
 @click.option(
     "--county", "county_name", default=None, help="the evaluator's county: 砚山县 or 文山州/砚山县"
 )
@@ -183,6 +185,8 @@ def user_add(name: str, role: str, county_name: str | None, password: str) -> No
         county = None
         if county_name:
             county = _one_county(session, county_name)
+        if role == "interviewer" and county is None:
+            raise click.ClickException("调查员必须指定所属县（--county）")
         try:
             add_user(session, name, password, role, county)
         except AccountError as error:
@@ -269,8 +273,15 @@ def assessments(output: str) -> None:
     default=None,
     help="write a PNG and an SVG QR code per link into this folder",
 )
-def links(assessment_id: int, output: str, qr_dir: Path | None) -> None:
-    """List an assessment's collection links (and write their QR codes)."""
+@click.option(
+    "--posters",
+    "posters_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="write a printable A4 poster PDF, a share card and its message per link here",
+)
+def links(assessment_id: int, output: str, qr_dir: Path | None, posters_dir: Path | None) -> None:
+    """List an assessment's collection links (and write their QR codes and posters)."""
     from surveyapp import qr
     from surveyapp.assessments.services import links_of
     from surveyapp.models import Assessment
@@ -281,6 +292,7 @@ def links(assessment_id: int, output: str, qr_dir: Path | None) -> None:
         if session.get(Assessment, assessment_id) is None:
             raise Refused(f"找不到评估 {assessment_id}")
         public_url = app.config["RENKE_PUBLIC_URL"]
+        found = links_of(session, assessment_id)
         rows = [
             {
                 "id": link.id,
@@ -291,8 +303,10 @@ def links(assessment_id: int, output: str, qr_dir: Path | None) -> None:
                 "group": link.preset_group,
                 "label": link.label,
             }
-            for link in links_of(session, assessment_id)
+            for link in found
         ]
+        if posters_dir is not None:
+            _write_posters(found, posters_dir, public_url, app.config["RENKE_TIMEZONE"])
     if qr_dir is not None:
         qr_dir.mkdir(parents=True, exist_ok=True)
         with click.progressbar(rows, label="二维码", file=sys.stderr) as progress:
@@ -309,13 +323,41 @@ def links(assessment_id: int, output: str, qr_dir: Path | None) -> None:
         )
 
 
+def _write_posters(
+    links: list[CollectionLink], folder: Path, public_url: str, timezone: str
+) -> None:
+    """Per link: ``<name>.pdf`` (A4 poster), ``<name>-分享图.png`` and ``<name>-分享文字.txt``."""
+    from surveyapp.field import images, services
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pairs = services.unique_stems(links)
+    try:
+        with click.progressbar(pairs, label="海报", file=sys.stderr) as progress:
+            for link, stem in progress:
+                sheet = services.link_sheet(link, public_url, timezone)
+                (folder / f"{stem}.pdf").write_bytes(images.poster_pdf(sheet))
+                (folder / f"{stem}-分享图.png").write_bytes(images.share_card(sheet))
+                (folder / f"{stem}-分享文字.txt").write_text(
+                    images.share_message(sheet), encoding="utf-8"
+                )
+    except images.FontMissing as missing:
+        raise click.ClickException(str(missing)) from missing
+
+
 @click.command()
 @click.argument("assessment_id", type=int)
 @click.option("--format", "output", type=click.Choice(["csv", "xlsx"]), default="csv")
 @click.option("-o", "target", default=None, help="output file; - for standard output")
-def export(assessment_id: int, output: str, target: str | None) -> None:
-    """Export an assessment's responses (the SPEC §3 responses table)."""
-    from surveyapp.assessments.services import export_csv, export_rows
+@click.option(
+    "--headers",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="column names: SPEC §3 English names or their Chinese aliases",
+)
+def export(assessment_id: int, output: str, target: str | None, headers: str) -> None:
+    """Export an assessment's responses (the SPEC §3 responses table), streamed."""
+    from surveyapp.assessments.services import export_csv_chunks, export_xlsx
     from surveyapp.models import Assessment
 
     app = _app()
@@ -325,27 +367,22 @@ def export(assessment_id: int, output: str, target: str | None) -> None:
             raise Refused(f"找不到评估 {assessment_id}")
         timezone = app.config["RENKE_TIMEZONE"]
         if output == "csv":
-            text = export_csv(session, assessment_id, timezone)
+            chunks = export_csv_chunks(session, assessment_id, timezone, headers)
             if target in (None, "-"):
-                click.echo(text, nl=False)
-            else:
-                Path(target).write_text("\ufeff" + text, encoding="utf-8")
+                for chunk in chunks:
+                    click.echo(chunk, nl=False)
+                return
+            with open(target, "w", encoding="utf-8", newline="") as file:
+                file.write("\ufeff")  # Excel on Windows reads UTF-8 Chinese with it
+                file.writelines(chunks)
             return
-        from openpyxl import Workbook
-
-        from analysis.tables import spreadsheet_safe_row
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("数据")
-        for row in export_rows(session, assessment_id, timezone):
-            sheet.append(spreadsheet_safe_row(row))
         destination = target or f"renke-{assessment_id}-responses.xlsx"
         if destination == "-":
-            book.save(sys.stdout.buffer)
-        else:
-            book.save(destination)
-        if destination != "-":
-            click.echo(f"已导出到 {destination}", err=True)
+            export_xlsx(session, assessment_id, timezone, sys.stdout.buffer, headers)
+            return
+        with open(destination, "wb") as book:
+            export_xlsx(session, assessment_id, timezone, book, headers)
+        click.echo(f"已导出到 {destination}", err=True)
 
 
 @click.command()

@@ -10,8 +10,8 @@
   address and mobile carriers put many phones behind one.
 
 A signed-in interviewer or paper-entry clerk is limited per account instead of by the
-three tiers (:func:`submitting_account`; the interviewer's 代填 mode is a later issue,
-the hook is here). Only the submit is limited: the form itself costs one read, is
+three tiers (:func:`submitting_account`; 代填 and 纸质 are entered by interviewers and
+evaluators, see docs/field.md). Only the submit is limited: the form itself costs one read, is
 useless to a script without its cookie, and refusing it would turn an honest parent
 away before they have answered anything.
 
@@ -45,8 +45,9 @@ TIER_SETTINGS = {
     "address": "RENKE_ADDRESS_RATE_LIMIT",
     "account": "RENKE_ACCOUNT_RATE_LIMIT",
 }
-#: Roles whose submissions are limited per account (interviewers record 代填 answers).
-ACCOUNT_LIMITED_ROLES = frozenset({"interviewer"})
+#: Roles whose submissions are limited per account: interviewers record 代填 answers,
+#: interviewers and evaluators (admins too) enter paper sheets (docs/field.md).
+ACCOUNT_LIMITED_ROLES = frozenset({"interviewer", "evaluator", "admin"})
 EXTENSION = "renke.limits"
 
 

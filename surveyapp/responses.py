@@ -39,6 +39,9 @@ def response_row(
     answers: dict[str, str],
     scheme: Scheme,
     late: bool = False,
+    entered_by_id: int | None = None,
+    paper_batch: str | None = None,
+    paper_sheet: str | None = None,
 ) -> dict[str, Any]:
     """The column values of one response; invalid when ``reasons`` (codes of
     :data:`analysis.vocabulary.INVALID_REASONS`) are given."""
@@ -69,4 +72,7 @@ def response_row(
         "score_count": score_count,
         "answered": answered,
         "straight_lined": straight_lined,
+        "entered_by_id": entered_by_id,
+        "paper_batch": paper_batch,
+        "paper_sheet": paper_sheet,
     }

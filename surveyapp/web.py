@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     from surveyapp.accounts import init_app as init_accounts
     from surveyapp.assessments.views import blueprint as assessments
     from surveyapp.collect.views import blueprint as collect
+    from surveyapp.field.views import blueprint as field
     from surveyapp.imports.views import blueprint as imports
     from surveyapp.integrity import init_app as init_integrity
     from surveyapp.province.views import blueprint as province
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(imports)
     app.register_blueprint(verdicts)
     app.register_blueprint(province)
+    app.register_blueprint(field)
     init_integrity(app)
     init_report(app)
     app.add_url_rule("/healthz", "healthz", healthz)

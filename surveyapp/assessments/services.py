@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from analysis.responses import CHINESE_HEADERS
 from analysis.signals import SignalCell, SignalCounts, signals_from_counts
 from analysis.tables import spreadsheet_safe_row
 from surveyapp.approval import standard_for
@@ -142,42 +145,125 @@ def responses_in_order(session: Session, assessment_id: int) -> Iterator[Respons
     )
 
 
-def export_rows(session: Session, assessment_id: int, timezone: str) -> Iterator[list[Any]]:
-    """The SPEC §3 responses table: a header row, then one row per response."""
-    from zoneinfo import ZoneInfo
+#: What the export reads of a response: columns, not objects, so 100,000 rows stream
+#: with flat memory (yield_per) and without the ORM's identity map.
+_EXPORTED = (
+    Response.public_id,
+    Response.respondent_group,
+    Response.school_code,
+    Response.area,
+    Response.residence,
+    Response.grade,
+    Response.instrument,
+    Response.mode,
+    Response.link_id,
+    Response.device_hash,
+    Response.submitted_at,
+    Response.duration_s,
+    Response.valid,
+    Response.invalid_reason,
+    Response.weight,
+    Response.answers,
+)
 
+
+def export_header(items: list[tuple[str, str]], headers: str = "en") -> list[str]:
+    """The header row: SPEC §3 names, or their Chinese aliases with ``headers="zh"``."""
+    names = EXPORT_COLUMNS if headers == "en" else [CHINESE_HEADERS[c] for c in EXPORT_COLUMNS]
+    return names + [header for _, header in items]
+
+
+def export_rows(
+    session: Session, assessment_id: int, timezone: str, headers: str = "en"
+) -> Iterator[list[Any]]:
+    """The SPEC §3 responses table: a header row, then one row per response, streamed.
+
+    The account that entered a 代填 or 纸质 response is not a column: it is shown to
+    evaluators on their pages only (docs/field.md).
+    """
     zone = ZoneInfo(timezone)
     items = item_columns(session, assessment_id)
-    yield EXPORT_COLUMNS + [header for _, header in items]
+    yield export_header(items, headers)
     device = DevicePseudonyms()
-    for response in responses_in_order(session, assessment_id):
+    rows = session.execute(
+        select(*_EXPORTED)
+        .where(Response.assessment_id == assessment_id)
+        .order_by(Response.submitted_at, Response.id)
+        .execution_options(yield_per=2000)
+    )
+    for row in rows:
         yield [
-            response.public_id,
-            response.respondent_group,
-            response.school_code or "",
-            response.area or "",
-            response.residence or "",
-            "" if response.grade is None else response.grade,
-            INSTRUMENTS[response.instrument],
-            response.mode,
-            link_name(response.link_id),
-            device(response.device_hash),
-            response.submitted_at.astimezone(zone).isoformat(timespec="seconds"),
-            "" if response.duration_s is None else response.duration_s,
-            1 if response.valid else 0,
-            response.invalid_reason or "",
-            response.weight,
-        ] + [response.answers.get(item_id, "") for item_id, _ in items]
+            row.public_id,
+            row.respondent_group,
+            row.school_code or "",
+            row.area or "",
+            row.residence or "",
+            "" if row.grade is None else row.grade,
+            INSTRUMENTS[row.instrument],
+            row.mode,
+            link_name(row.link_id),
+            device(row.device_hash),
+            row.submitted_at.astimezone(zone).isoformat(timespec="seconds"),
+            "" if row.duration_s is None else row.duration_s,
+            1 if row.valid else 0,
+            row.invalid_reason or "",
+            row.weight,
+        ] + [row.answers.get(item_id, "") for item_id, _ in items]
 
 
-def export_csv(session: Session, assessment_id: int, timezone: str) -> str:
-    """The export as CSV text (UTF-8 with BOM added by the caller for Excel)."""
+CSV_CHUNK_ROWS = 500
+
+
+def export_csv_chunks(
+    session: Session, assessment_id: int, timezone: str, headers: str = "en"
+) -> Iterator[str]:
+    """The export as CSV text in chunks of rows, for a streamed download."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows(map(spreadsheet_safe_row, export_rows(session, assessment_id, timezone)))
-    return buffer.getvalue()
+    for number, row in enumerate(export_rows(session, assessment_id, timezone, headers), 1):
+        writer.writerow(spreadsheet_safe_row(row))
+        if number % CSV_CHUNK_ROWS == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
+def export_csv(session: Session, assessment_id: int, timezone: str, headers: str = "en") -> str:
+    """The export as CSV text (UTF-8 with BOM added by the caller for Excel)."""
+    return "".join(export_csv_chunks(session, assessment_id, timezone, headers))
+
+
+def export_xlsx(
+    session: Session, assessment_id: int, timezone: str, target: IO[bytes], headers: str = "en"
+) -> None:
+    """The export as an XLSX workbook written to ``target`` with openpyxl's write-only
+    mode (rows go to a temporary file as they come, so memory stays flat)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("数据")
+    for row in export_rows(session, assessment_id, timezone, headers):
+        sheet.append(spreadsheet_safe_row(row))
+    book.save(target)
+
+
+def export_xlsx_file(
+    session: Session, assessment_id: int, timezone: str, headers: str = "en"
+) -> Iterator[bytes]:
+    """The XLSX export written to a temporary file, then read back in blocks.
+
+    The file is unlinked as soon as it is open, so nothing is left behind whether the
+    download finishes or not.
+    """
+    with tempfile.TemporaryFile() as stored:
+        export_xlsx(session, assessment_id, timezone, stored, headers)
+        stored.seek(0)
+        while block := stored.read(XLSX_BLOCK):
+            yield block
+
+
+XLSX_BLOCK = 256 * 1024
 STRAIGHT_LINING_MIN_ITEMS = 5  # as analysis.signals.quality_signals's min_items
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import chain
 from types import SimpleNamespace
 
 from flask import (
@@ -14,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -25,12 +27,14 @@ from surveyapp.assessments import services, setup
 from surveyapp.assessments.forms import SettingsForm, read_settings, settings_values
 from surveyapp.auth import login_required, require_county, require_manage
 from surveyapp.collect import services as collect_services
+from surveyapp.field import entry as field_entry
 from surveyapp.models import Assessment, CollectionLink, County, InvalidTransition
 from surveyapp.models.assessment import STAGES, STATE_LABELS
 from surveyapp.models.link import GROUPS
 
 blueprint = Blueprint("assessments", __name__)
 DEFAULT_PROVINCE = "云南省"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def load_assessment(assessment_id: int) -> Assessment:
@@ -65,6 +69,9 @@ def detail(assessment_id: int) -> str:
         progress=quotas.progress(session, assessment),
         signals=services.quality_signals(session, assessment),
         late=collect_services.late_counts(session, assessment_id),
+        modes=field_entry.mode_summary(
+            session, assessment_id, standard_for(assessment.standard).sampling.min_cell
+        ),
         result=SimpleNamespace(
             approval=live_approval(session, assessment, plan=quotas.sample_plan(assessment))
         ),
@@ -105,17 +112,24 @@ def link_qr(assessment_id: int, link_id: int, kind: str) -> Response:
     return response
 
 
-@blueprint.get("/a/<int:assessment_id>/export.csv")
+@blueprint.get("/a/<int:assessment_id>/export.<kind>")
 @login_required
-def export(assessment_id: int) -> Response:
+def export(assessment_id: int, kind: str) -> Response:
+    """The SPEC §3 responses table, streamed (CSV) or from a temporary file (XLSX)."""
     assessment = load_assessment(assessment_id)
-    text = services.export_csv(db.session(), assessment_id, current_app.config["RENKE_TIMEZONE"])
-    filename = f"renke-{assessment.id}-responses.csv"
-    return Response(
-        "\ufeff" + text,  # BOM: Excel on Windows opens UTF-8 Chinese correctly
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
+    if kind not in {"csv", "xlsx"}:
+        abort(404)
+    headers = "zh" if request.args.get("headers") == "zh" else "en"
+    timezone = current_app.config["RENKE_TIMEZONE"]
+    filename = f"renke-{assessment.id}-responses.{kind}"
+    disposition = {"Content-Disposition": f"attachment; filename={filename}"}
+    if kind == "csv":
+        chunks = services.export_csv_chunks(db.session(), assessment_id, timezone, headers)
+        # BOM: Excel on Windows opens UTF-8 Chinese correctly
+        body = stream_with_context(chain(["\ufeff"], chunks))
+        return Response(body, mimetype="text/csv", headers=disposition)
+    stored = services.export_xlsx_file(db.session(), assessment_id, timezone, headers)
+    return Response(stream_with_context(stored), mimetype=XLSX_MIMETYPE, headers=disposition)
 
 
 # --------------------------------------------------------------------- setting up

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from analysis.approval import ApprovalReport, GroupSums, estimate_from_sums
 from analysis.integrity import (
     COLUMNS,
+    PACE_S_PER_QUESTION,
     Incident,
     approval_json,
     approval_with_and_without,
@@ -43,6 +44,7 @@ from surveyapp.models import (
     FlagReview,
     IntegrityFlag,
     IntegrityRun,
+    Questionnaire,
     Response,
     School,
     User,
@@ -68,6 +70,9 @@ def integrity_table(session: Session, assessment: Assessment) -> pd.DataFrame:
     """
     items = [item_id for item_id, _ in item_columns(session, assessment.id)]
     device = DevicePseudonyms()
+    entrants: dict[int, str] = {
+        user_id: name for user_id, name in session.execute(select(User.id, User.username))
+    }
     rows = [
         (
             response.public_id,
@@ -84,14 +89,25 @@ def integrity_table(session: Session, assessment: Assessment) -> pd.DataFrame:
             response.weight,
             response.score_sum,
             float(response.score_count),
+            entrants.get(response.entered_by_id, "") if response.entered_by_id else "",
         )
         for response in responses_in_order(session, assessment.id)
     ]
-    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    # entered_by: who recorded a 代填 (for interviewer_pace); the export has no such column
+    table = pd.DataFrame(rows, columns=[*COLUMNS, "entered_by"])
     # to the second, as the export writes times, so both routes see the same table
     table["submitted_at"] = pd.to_datetime(table["submitted_at"], utc=True).dt.floor("s")
     table["duration_s"] = table["duration_s"].astype(float)
     return table
+
+
+def read_aloud_seconds(session: Session, assessment: Assessment) -> float:
+    """The time to read the shortest of the assessment's questionnaires aloud."""
+    questionnaires = session.scalars(
+        select(Questionnaire).where(Questionnaire.assessment_id == assessment.id)
+    ).all()
+    counts = [len(q.questions) for q in questionnaires]
+    return min(counts) * PACE_S_PER_QUESTION if counts else 0.0
 
 
 def enrolment_of(session: Session, assessment: Assessment) -> dict[str, int] | None:
@@ -121,6 +137,7 @@ def compute_integrity(
         min_duration_s=assessment.min_duration_s,
         enrolment=enrolment_of(session, assessment),
         timezone=timezone,
+        read_aloud_s=read_aloud_seconds(session, assessment),
     )
     settings = standard_for(assessment.standard).approval
     pair = approval_with_and_without(

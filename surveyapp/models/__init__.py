@@ -8,6 +8,7 @@ from surveyapp.models.flag_review import FlagReview
 from surveyapp.models.integrity_flag import IntegrityFlag
 from surveyapp.models.integrity_run import IntegrityRun
 from surveyapp.models.link import CollectionLink
+from surveyapp.models.paper_check import PaperCheck
 from surveyapp.models.questionnaire import Questionnaire
 from surveyapp.models.response import Response
 from surveyapp.models.sample_exception import SampleException
@@ -25,6 +26,7 @@ __all__ = [
     "IntegrityFlag",
     "IntegrityRun",
     "InvalidTransition",
+    "PaperCheck",
     "Questionnaire",
     "Response",
     "SampleException",

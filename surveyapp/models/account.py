@@ -9,7 +9,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from surveyapp.db import Base, UTCDateTime, one_of, utcnow
 from surveyapp.models.county import County
 
-ROLES = {"admin": "管理员", "province": "省级", "evaluator": "评估人员"}
+# interviewer: records 代填 answers and enters paper sheets for its county's links (SPEC §1).
+ROLES = {"admin": "管理员", "province": "省级", "evaluator": "评估人员", "interviewer": "调查员"}
 
 
 class User(Base):
@@ -52,5 +53,11 @@ class User(Base):
         return check_password_hash(self.password_hash, password)
 
     def may_see_county(self, county_id: int) -> bool:
-        """Province staff and admins see every county; an evaluator only their own."""
+        """Province staff and admins see every county; an evaluator only their own.
+
+        An interviewer sees no assessment's pages: only its county's links and its own
+        代填, on the field pages (SPEC §1; surveyapp.field.services.may_enter).
+        """
+        if self.role == "interviewer":
+            return False
         return self.role in {"admin", "province"} or self.county_id == county_id

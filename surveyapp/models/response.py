@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ColumnElement, ForeignKey, Index, String, false, func
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    false,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from analysis.vocabulary import (
@@ -43,6 +53,10 @@ class Response(Base):
         ),
         Index("ix_response_device", "assessment_id", "device_hash", "instrument"),
         Index("ix_response_counts", "assessment_id", "valid", "respondent_group"),
+        UniqueConstraint(
+            "assessment_id", "paper_batch", "paper_sheet", name="uq_response_paper_sheet"
+        ),
+        CheckConstraint("(paper_batch IS NULL) = (paper_sheet IS NULL)", name="paper_pair"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +93,14 @@ class Response(Base):
     # and whether every answer is the same label (a signal only, never a reason).
     answered: Mapped[int] = mapped_column(default=0, server_default="0")
     straight_lined: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Who recorded a 代填 or 纸质 response (an interviewer or an evaluator); it names the
+    # interviewer, not the respondent, and is kept out of the SPEC §3 export (docs/field.md).
+    entered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"), index=True
+    )
+    # A 纸质 response's batch (a bundle of sheets) and its sheet number in the batch.
+    paper_batch: Mapped[str | None] = mapped_column(String(40))
+    paper_sheet: Mapped[str | None] = mapped_column(String(40))
 
     def __repr__(self) -> str:
         return f"<Response {self.public_id} {self.respondent_group} valid={self.valid}>"

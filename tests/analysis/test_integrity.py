@@ -232,6 +232,7 @@ def test_rules_are_named_once():
         "night",
         "enrolment",
         "late",
+        "interviewer_pace",
     ]
 
 

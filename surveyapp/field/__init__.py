@@ -1,0 +1,1 @@
+"""In the field: posters, share cards, interviewer (代填) and paper (纸质) entry."""
