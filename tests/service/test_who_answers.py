@@ -96,6 +96,15 @@ def test_a_parent_of_a_special_school_pupil_need_not_give_a_grade(
     assert saved.valid and saved.respondent_group == "家长" and saved.grade is None
 
 
+def test_a_special_school_pupil_answers_without_a_grade(client, session, assessment, make_link):
+    # The independent wording review: the 学生卷 forced a grade on a pupil who has none.
+    link = make_link(assessment=assessment, instrument="student")
+    answers = {"grade": "在特殊教育学校，不分年级", "resident": "是", "area": "村里"}
+    assert submit(client, link, {**answers, **items("student")}).status_code == 303
+    [saved] = stored(session, assessment)
+    assert saved.valid and saved.respondent_group == "学生" and saved.grade is None
+
+
 def test_the_grade_is_not_asked_of_others(client, session, assessment, make_link):
     link = make_link(assessment=assessment, instrument="social")
     answers = {"identity": "人大代表", "resident": "是", "area": "村里", **items("social")}
