@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from analysis.plan import yunnan_plan
 from analysis.residence import area_of
 from analysis.sampling import largest_remainder
 from analysis.schemes import Scheme
@@ -27,6 +28,7 @@ from surveyapp.approval import scheme_for
 from surveyapp.assessments.setup import create_assessment, create_default_links
 from surveyapp.db import utcnow
 from surveyapp.models import Assessment, CollectionLink, County, Response, School, User
+from surveyapp.province.services import import_plan
 from surveyapp.questionnaires.builtin import SCALE
 from surveyapp.responses import response_row
 
@@ -145,6 +147,9 @@ def seed_demo(session: Session, *, responses: bool = True, seed: int = 2026) -> 
     add_demo_files(session, assessment)
     if responses:
         set_demo_responses(session, assessment, DEMO_TOTAL, random.Random(seed))
+    # The province's schedule (云政教督〔2022〕2号): 砚山县 is planned for 2024, and the
+    # province's overview lists every county of Yunnan beside it.
+    import_plan(session, yunnan_plan(), "云南省")
     return assessment
 
 

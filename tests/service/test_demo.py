@@ -131,3 +131,14 @@ def test_the_demo_assessment_page_counts_areas_in_the_statistical_classes(
     assert '<td>镇区（县城、镇上）</td><td class="num">309</td>' in area_table
     assert '<td>乡村（乡政府所在地、村里）</td><td class="num">390</td>' in area_table
     assert "住在县外（不计入区域）" in area_table
+
+
+def test_the_demo_loads_the_yunnan_plan(session):
+    from sqlalchemy import func, select
+
+    from surveyapp.demo import seed_demo
+    from surveyapp.models import County
+
+    assessment = seed_demo(session, responses=False)
+    assert assessment.county.planned_year == 2024  # 云政教督〔2022〕2号: 砚山县, 2024
+    assert session.scalar(select(func.count()).select_from(County)) == 129
