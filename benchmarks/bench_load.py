@@ -113,8 +113,14 @@ class Result:
         )
 
 
-def phone(port: int, paths: list[str], result: Result, budget: list[int], lock: threading.Lock,
-          deadline: float) -> None:
+def phone(
+    port: int,
+    paths: list[str],
+    result: Result,
+    budget: list[int],
+    lock: threading.Lock,
+    deadline: float,
+) -> None:
     """Phones in turn from one client thread: each a new device, page, pause, submit."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     while time.monotonic() < deadline:
@@ -175,7 +181,9 @@ def drive(server: Server, clients: int, submissions: int, pause_s: float) -> Res
     budget, lock = [submissions], threading.Lock()
     deadline = time.monotonic() + 180
     threads = [
-        threading.Thread(target=phone, args=(server.port, server.paths, result, budget, lock, deadline))
+        threading.Thread(
+            target=phone, args=(server.port, server.paths, result, budget, lock, deadline)
+        )
         for _ in range(clients)
     ]
     cpu = server_cpu(server.pid)
@@ -219,7 +227,11 @@ def database(kind: str, folder: Path) -> Iterator[str]:
 @contextmanager
 def running(command: list[str], env: dict[str, str], port: int) -> Iterator[int]:
     server = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        command,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     try:
@@ -239,8 +251,12 @@ def renke_env(url: str, folder: Path, port: int, redis_url: str | None) -> dict[
         RENKE_PUBLIC_URL=f"http://127.0.0.1:{port}",
         RENKE_ADDRESS_RATE_LIMIT=BENCH_ADDRESS_LIMIT,
     )
-    for setting in ("RENKE_SUBMIT_RATE_LIMIT", "RENKE_LINK_RATE_LIMIT",
-                    "RENKE_COUNTY_LINK_RATE_LIMIT", "REDIS_URL"):
+    for setting in (
+        "RENKE_SUBMIT_RATE_LIMIT",
+        "RENKE_LINK_RATE_LIMIT",
+        "RENKE_COUNTY_LINK_RATE_LIMIT",
+        "REDIS_URL",
+    ):
         env.pop(setting, None)  # the production defaults
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -248,8 +264,9 @@ def renke_env(url: str, folder: Path, port: int, redis_url: str | None) -> dict[
 
 
 def renke_cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(RENKE + list(args), env=env, cwd=ROOT, check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        RENKE + list(args), env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
     return done.stdout
 
 
@@ -283,8 +300,20 @@ def floor_server(url: str, workers: int) -> Iterator[Server]:
     floor_app._local.connection = None
     floor_app.create_schema()
     command = [
-        sys.executable, "-m", "gunicorn", "--chdir", here, "-b", f"127.0.0.1:{port}",
-        "-w", str(workers), "-k", "gthread", "--threads", "4", "floor_app:app",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--chdir",
+        here,
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        str(workers),
+        "-k",
+        "gthread",
+        "--threads",
+        "4",
+        "floor_app:app",
     ]
     with running(command, env, port) as pid:
         yield Server(pid, port, ["/s/floor"], floor_app.count)
@@ -305,9 +334,11 @@ def run(kind: str, options: argparse.Namespace, redis_url: str | None) -> bool:
     folder = Path(tempfile.mkdtemp(prefix="renke-load-"))
     ok = True
     try:
-        print(f"\n{kind}: renke serve --workers {options.workers} (gunicorn gthread × 4); "
-              f"limits on, production keys, storage {'redis' if redis_url else 'memory'}; "
-              f"address tier raised to {BENCH_ADDRESS_LIMIT} (RENKE_ADDRESS_RATE_LIMIT) for the run")
+        print(
+            f"\n{kind}: renke serve --workers {options.workers} (gunicorn gthread × 4); "
+            f"limits on, production keys, storage {'redis' if redis_url else 'memory'}; "
+            f"address tier raised to {BENCH_ADDRESS_LIMIT} (RENKE_ADDRESS_RATE_LIMIT) for the run"
+        )
         with database(kind, folder) as url:
             with floor_server(url, options.workers) as floor:
                 bare = drive(floor, options.clients, options.submissions, 0.0)
@@ -325,13 +356,19 @@ def run(kind: str, options: argparse.Namespace, redis_url: str | None) -> bool:
                 stored = server.stored()  # type: ignore[operator]
         ratio = (renke.cpu / len(renke.submits)) / (bare.cpu / len(bare.submits))
         print(f"  server CPU per response, renke / floor: {ratio:.1f}×   (goal ≤ {GOAL_RATIO:g}×)")
-        print(f"  p99 submit, 100 phones pausing {options.pause:g} s: {paused.p(0.99):.0f} ms   "
-              f"(goal < {GOAL_P99_MS:g} ms)")
-        print("  p99 crosses 200 ms without pause at: "
-              + (f"{crossed} concurrent phones" if crossed else f"not within {options.steps}"))
-        print(f"  stored {stored} == acknowledged {server.acknowledged}: "
-              f"{'yes' if stored == server.acknowledged else 'NO'}; "
-              f"floor stored {floor_stored} == acknowledged {floor.acknowledged}")
+        print(
+            f"  p99 submit, 100 phones pausing {options.pause:g} s: {paused.p(0.99):.0f} ms   "
+            f"(goal < {GOAL_P99_MS:g} ms)"
+        )
+        print(
+            "  p99 crosses 200 ms without pause at: "
+            + (f"{crossed} concurrent phones" if crossed else f"not within {options.steps}")
+        )
+        print(
+            f"  stored {stored} == acknowledged {server.acknowledged}: "
+            f"{'yes' if stored == server.acknowledged else 'NO'}; "
+            f"floor stored {floor_stored} == acknowledged {floor.acknowledged}"
+        )
         errors = renke.errors + paused.errors + [e for r in sweep for e in r.errors]
         limited = renke.limited + paused.limited + sum(r.limited for r in sweep)
         ok &= stored == server.acknowledged and not errors and not limited
