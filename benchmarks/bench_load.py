@@ -40,7 +40,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,21 +270,111 @@ def renke_cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-@contextmanager
-def renke_server(url: str, folder: Path, workers: int, redis_url: str | None) -> Iterator[Server]:
-    port = free_port()
+def prepare_renke(
+    url: str, folder: Path, port: int, redis_url: str | None
+) -> tuple[dict[str, str], list[str]]:
+    """Migrate and seed the demo (no responses); the environment and the links' paths."""
     env = renke_env(url, folder, port, redis_url)
     renke_cli(env, "db", "upgrade")
     renke_cli(env, "demo", "--no-responses")
     links = json.loads(renke_cli(env, "links", "1", "--format", "json"))
-    paths = [urllib.parse.urlsplit(row["url"]).path for row in links]
+    return env, [urllib.parse.urlsplit(row["url"]).path for row in links]
 
+
+def stored_of(env: dict[str, str]) -> Callable[[], int]:
     def stored() -> int:
         return int(json.loads(renke_cli(env, "assessments", "--format", "json"))[0]["responses"])
 
-    command = RENKE + ["serve", "--port", str(port), "--workers", str(workers)]
-    with running(command, env, port) as pid:
-        yield Server(pid, port, paths, stored)
+    return stored
+
+
+def serve_command(port: int, workers: int) -> list[str]:
+    return RENKE + ["serve", "--port", str(port), "--workers", str(workers)]
+
+
+@contextmanager
+def renke_server(url: str, folder: Path, workers: int, redis_url: str | None) -> Iterator[Server]:
+    port = free_port()
+    env, paths = prepare_renke(url, folder, port, redis_url)
+    with running(serve_command(port, workers), env, port) as pid:
+        yield Server(pid, port, paths, stored_of(env))
+
+
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid {folder}/nginx.pid;
+error_log {folder}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    upstream renke {{
+        least_conn;
+        server 127.0.0.1:{first};
+        server 127.0.0.1:{second};
+        keepalive 32;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://renke;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $host;
+        }}
+    }}
+}}
+"""
+
+
+def scale_out(options: argparse.Namespace, redis_url: str | None) -> bool:
+    """Two `renke serve` on two ports behind nginx, one PostgreSQL, one Redis."""
+    folder = Path(tempfile.mkdtemp(prefix="renke-scale-"))
+    first, second, port = free_port(), free_port(), free_port()
+    print(
+        f"\nscale-out: nginx (least_conn) on 127.0.0.1:{port} -> 2 × renke serve "
+        f"--workers {options.workers}, one PostgreSQL, one Redis; limits on, production keys, "
+        f"address tier raised to {BENCH_ADDRESS_LIMIT} (RENKE_ADDRESS_RATE_LIMIT)"
+    )
+    try:
+        with database("postgresql", folder) as url:
+            env, paths = prepare_renke(url, folder, port, redis_url)
+            env["RENKE_TRUSTED_PROXIES"] = "1"
+            (folder / "nginx.conf").write_text(
+                NGINX_CONF.format(folder=folder, first=first, second=second, port=port)
+            )
+            nginx = ["nginx", "-e", str(folder / "nginx-error.log"), "-p", str(folder)]
+            nginx += ["-c", str(folder / "nginx.conf")]
+            with (
+                running(serve_command(first, options.workers), env, first) as one,
+                running(serve_command(second, options.workers), env, second) as two,
+                running(nginx, env, port) as proxy,
+            ):
+                server = Server(proxy, port, paths, stored_of(env))
+                before = server_cpu(one) + server_cpu(two)
+                result = drive(server, options.clients, options.submissions, 0.0)
+                apps = server_cpu(one) + server_cpu(two) - before
+                proxy_cpu, result.cpu = result.cpu, apps
+                print(result.line("2 apps behind nginx"))
+                print(
+                    f"  nginx CPU per response: {proxy_cpu / max(1, len(result.submits)) * 1000:.2f} ms"
+                )
+                stored = server.stored()  # type: ignore[operator]
+        print(
+            f"  stored {stored} == acknowledged {server.acknowledged}: "
+            f"{'yes' if stored == server.acknowledged else 'NO'}"
+        )
+        return stored == server.acknowledged and not result.errors and not result.limited
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
@@ -388,6 +478,9 @@ def main() -> int:
     parser.add_argument("--paused", type=int, default=500, help="submissions, pausing run")
     parser.add_argument("--step-submissions", type=int, default=300)
     parser.add_argument("--quick", action="store_true", help="small counts, to try it")
+    parser.add_argument(
+        "--scale-out", action="store_true", help="only: 2 apps behind nginx on PostgreSQL"
+    )
     options = parser.parse_args()
     if options.workers is None:
         sys.path.insert(0, str(ROOT))
@@ -404,7 +497,10 @@ def main() -> int:
         redis, redis_url = start_redis()
     try:
         kinds = ["sqlite", "postgresql"] if options.database == "both" else [options.database]
-        results = [run(kind, options, redis_url) for kind in kinds]
+        if options.scale_out:
+            results = [scale_out(options, redis_url)]
+        else:
+            results = [run(kind, options, redis_url) for kind in kinds]
     finally:
         if redis is not None:
             os.killpg(redis.pid, 15)
