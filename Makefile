@@ -11,7 +11,7 @@ PORT   ?= 5000
 PYTEST_ARGS ?= -n 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-sqlite lint fmt typecheck bench clean
+.PHONY: help install run test test-sqlite lint fmt typecheck bench bench-load clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,3 +53,6 @@ bench: $(STAMP) ## speed and memory benchmarks (not part of make test)
 
 clean: ## remove the venv and caches (keeps the instance database)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+
+bench-load: $(STAMP) ## load benchmark: phones against renke serve and a bare WSGI floor, SQLite and PostgreSQL
+	$(PY) benchmarks/bench_load.py $(BENCH_ARGS)

@@ -27,6 +27,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 TOTAL_ROW_MESSAGE = "第{row}行是合计行，请删除后重新上传"
@@ -130,7 +131,7 @@ def check_limits(raw: bytes, limits: TableLimits, display: str | None = None) ->
 def _csv_size_problem(raw: bytes, limits: TableLimits) -> Problem | None:
     if raw.count(b"\n") > limits.rows + 1:
         return limits.rows_problem()
-    header = raw.split(b"\n", 1)[0]
+    header = _first_line(raw)
     if header.count(b",") + 1 > limits.columns:
         return limits.columns_problem(header.count(b",") + 1)
     return None
@@ -280,7 +281,7 @@ def read_table(
         if layout is not None:
             raise InputRefused([layout], source=display)
         frame = _read_csv(raw, display)
-    return _tidy(frame, aliases or {}, display)
+    return _tidy(frame, aliases or {}, display, stripped=not raw.startswith(XLSX_MAGIC))
 
 
 def _read_csv(raw: bytes, display: str) -> pd.DataFrame:
@@ -299,12 +300,12 @@ def _read_csv(raw: bytes, display: str) -> pd.DataFrame:
 
 
 def _read_csv_text(raw: bytes, display: str) -> pd.DataFrame:
-    data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     try:
-        return _arrow_csv(data)
+        return _arrow_csv(raw, start)
     except pa.ArrowInvalid as error:
         if "UTF8" not in str(error) and "utf8" not in str(error).lower():
-            raise _csv_refusal(data, error, display) from error
+            raise _csv_refusal(raw[start:], error, display) from error
     data = decode_text(raw).encode("utf-8")
     try:
         return _arrow_csv(data)
@@ -312,29 +313,44 @@ def _read_csv_text(raw: bytes, display: str) -> pd.DataFrame:
         raise _csv_refusal(data, error, display) from error
 
 
-def _arrow_csv(data: bytes) -> pd.DataFrame:
-    names = _csv_header(data)
+def _arrow_csv(data: bytes, start: int = 0) -> pd.DataFrame:
+    """The CSV in ``data`` from byte ``start`` (after a BOM), read without copying it."""
+    names = _csv_header(data, start)
     if not any(name.strip() for name in names):
         # Arrow would take the next line as the header, undecoded
         raise InputRefused([Problem(1, None, "第1行（表头）是空的，请删除表头前的空行后重新上传")])
     table = pacsv.read_csv(
-        io.BytesIO(data),
+        pa.BufferReader(pa.py_buffer(data)[start:]),  # a view: no copy of the bytes
         read_options=pacsv.ReadOptions(
             column_names=[f"c{i}" for i in range(len(names))],
             skip_rows=1,
             block_size=1 << 22,
+            use_threads=True,
         ),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
-            column_types={f"c{i}": pa.string() for i in range(len(names))},
+            # large_string is what pandas' ``str`` holds: no cast in to_pandas
+            column_types={f"c{i}": pa.large_string() for i in range(len(names))},
             strings_can_be_null=True,
             null_values=[""],
             quoted_strings_can_be_null=True,
         ),
     )
-    frame: pd.DataFrame = table.to_pandas()
+    frame: pd.DataFrame = pa.table(
+        [_stripped(column) for column in table.columns], names=table.column_names
+    ).to_pandas()
     frame.columns = pd.Index(names)
     return frame
+
+
+def _stripped(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Cells trimmed of (Unicode) white space, blank ones missing: :func:`_strip_cells` in
+    Arrow, on the large strings pandas' ``str`` holds (no cast when converting)."""
+    text = pc.utf8_trim_whitespace(column)
+    empty = pc.equal(text, "")
+    if not pc.any(empty).as_py():
+        return text
+    return pc.if_else(empty, pa.scalar(None, pa.large_string()), text)
 
 
 def _csv_refusal(data: bytes, error: Exception, display: str) -> InputRefused:
@@ -345,8 +361,14 @@ def _csv_refusal(data: bytes, error: Exception, display: str) -> InputRefused:
     return InputRefused(problems, source=display)
 
 
-def _csv_header(data: bytes) -> list[str]:
-    first_line = data.split(b"\n", 1)[0].rstrip(b"\r")
+def _first_line(data: bytes, start: int = 0) -> bytes:
+    """The bytes from ``start`` to the first line end, without copying the rest."""
+    end = data.find(b"\n", start)
+    return data[start:] if end < 0 else data[start:end]
+
+
+def _csv_header(data: bytes, start: int = 0) -> list[str]:
+    first_line = _first_line(data, start).rstrip(b"\r")
     text = decode_text(first_line)  # a header neither UTF-8 nor GB18030 is refused
     return next(csv.reader(io.StringIO(text, newline="")), [])
 
@@ -436,7 +458,11 @@ def normalise_header(name: str) -> str:
     return unicodedata.normalize("NFKC", str(name)).strip()
 
 
-def _tidy(frame: pd.DataFrame, aliases: Mapping[str, str], display: str) -> pd.DataFrame:
+def _tidy(
+    frame: pd.DataFrame, aliases: Mapping[str, str], display: str, *, stripped: bool
+) -> pd.DataFrame:
+    """Canonical headers, row numbers as index, cells trimmed (unless ``stripped``: the
+    CSV reader trims in Arrow), blank rows dropped."""
     names = [normalise_header(name) for name in frame.columns]
     problems = [
         Problem(1, f"第{position + 1}列", "表头为空")
@@ -453,8 +479,9 @@ def _tidy(frame: pd.DataFrame, aliases: Mapping[str, str], display: str) -> pd.D
         raise InputRefused(problems, source=display)
     frame.columns = pd.Index(canonical)
     frame.index = pd.RangeIndex(2, 2 + len(frame))
-    for column in frame.columns:
-        frame[column] = _strip_cells(frame[column])
+    if not stripped:
+        for column in frame.columns:
+            frame[column] = _strip_cells(frame[column])
     blank = frame.isna().all(axis=1)
     if blank.any():
         frame = frame.loc[~blank]

@@ -144,3 +144,71 @@ def _drop_postgres(url: str) -> None:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+SMOKE_PHONES = 20
+SMOKE_EACH = 3
+
+
+def test_smoke_load_twenty_phones_with_limits_on_lose_nothing(database_url, tmp_path):
+    """The smoke load of ``make test`` (issue 15; the full load is ``make bench-load``).
+
+    Twenty phones at once, each three respondents in turn (a new device each: page, then
+    submit with the key and the device cookie), over the demo's links, with the submit
+    limits ON and keyed as in production; only the address tier is raised, since every
+    test client shares one address (SPEC §6). Every submission is acknowledged and
+    stored once: zero loss, no refusal, no error.
+    """
+    if database_url.startswith("sqlite"):
+        database_url = f"sqlite:///{tmp_path / 'renke.sqlite3'}"
+    else:
+        database_url = _fresh_postgres_copy(database_url)
+    app = create_app(
+        {
+            "SECRET_KEY": "x",
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path),
+            "RENKE_ADDRESS_RATE_LIMIT": "1000000/minute",
+        }
+    )
+    try:
+        db.upgrade(database_url)
+        with app.app_context():
+            session = db.session()
+            seed_demo(session, responses=False)
+            session.execute(update(Assessment).values(min_duration_s=0))
+            tokens = session.scalars(
+                select(CollectionLink.token).where(CollectionLink.preset_group == "其他群众")
+            ).all()
+            session.commit()
+        statuses: list[int] = []
+        lock = threading.Lock()
+        barrier = threading.Barrier(SMOKE_PHONES)
+
+        def phones(number: int) -> None:
+            barrier.wait()
+            for turn in range(SMOKE_EACH):
+                client = app.test_client()  # a new phone: no cookie yet
+                token = tokens[(number * SMOKE_EACH + turn) % len(tokens)]
+                page = client.get(f"/s/{token}").get_data(as_text=True)
+                body = full_answers("social")
+                body.pop("identity")
+                status = client.post(
+                    f"/s/{token}", data={"key": KEY.search(page).group(1), **body}
+                ).status_code
+                with lock:
+                    statuses.append(status)
+
+        threads = [threading.Thread(target=phones, args=(n,)) for n in range(SMOKE_PHONES)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        with app.app_context():
+            stored = db.session().scalar(select(func.count()).select_from(Response))
+        assert statuses == [303] * (SMOKE_PHONES * SMOKE_EACH)
+        assert stored == SMOKE_PHONES * SMOKE_EACH
+    finally:
+        app.extensions["renke.engine"].dispose()
+        if not database_url.startswith("sqlite"):
+            _drop_postgres(database_url)
