@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from analysis.residence import SplitWarning, area_of, split_warnings
 from analysis.vocabulary import RESIDENCE_ANSWERS
+from surveyapp.counties.services import same_county
 from surveyapp.models import (
     Assessment,
     CollectionLink,
@@ -109,22 +110,19 @@ def create_default_links(session: Session, assessment: Assessment) -> int:
     return added
 
 
-def county_for(
-    session: Session, province: str, prefecture: str, name: str, kind: str | None = None
-) -> County:
-    """The county of that name, created if new (provincial staff set up new counties).
-
-    A new county's kind follows from its name unless ``kind`` is given (SPEC §2.5).
-    """
-    county = session.scalars(
-        select(County).where(
-            County.province == province, County.prefecture == prefecture, County.name == name
-        )
-    ).one_or_none()
+def county_for(session: Session, province: str, prefecture: str, name: str) -> County:
+    """The registry's county of that 州市 and name (short names match: 石林县 is
+    石林彝族自治县); counties are added in the registry, never here (SPEC §1)."""
+    county = same_county(session, province, prefecture, name, None)
     if county is None:
-        county = County(province=province, prefecture=prefecture, name=name, kind=kind)
-        session.add(county)
+        raise NotInRegistry(
+            f"县名录中没有“{prefecture}{name}”：请管理员或省级人员先在“县名录”添加该县"
+        )
     return county
+
+
+class NotInRegistry(ValueError):
+    """The county of a new assessment is not in the registry."""
 
 
 def set_county_kind(session: Session, county: County, kind: str) -> None:
@@ -153,23 +151,35 @@ def residence_warnings(assessment: Assessment) -> list[SplitWarning]:
     return split_warnings(county.kind, assessment.population_split, schools)
 
 
+SETTINGS = (
+    "stage",
+    "title",
+    "population",
+    "population_urban",
+    "population_town",
+    "population_urban_town",
+    "population_rural",
+    "population_source",
+    "opens_at",
+    "closes_at",
+    "min_duration_s",
+    "stop_full_groups",
+)
+
+
 def apply_settings(assessment: Assessment, fields: dict[str, object]) -> None:
     """Copy the checked settings onto the assessment (county and year excepted)."""
-    for name in (
-        "stage",
-        "title",
-        "population",
-        "population_urban",
-        "population_town",
-        "population_urban_town",
-        "population_rural",
-        "population_source",
-        "opens_at",
-        "closes_at",
-        "min_duration_s",
-        "stop_full_groups",
-    ):
+    for name in SETTINGS:
         setattr(assessment, name, fields[name])
+
+
+def settings_record(assessment: Assessment) -> dict[str, object]:
+    """The settings as JSON values, for the audit log's old → new (SPEC §1)."""
+    values: dict[str, object] = {}
+    for name in SETTINGS:
+        value = getattr(assessment, name)
+        values[name] = value.isoformat() if isinstance(value, datetime) else value
+    return values
 
 
 class DuplicateAssessment(ValueError):
@@ -180,8 +190,8 @@ class DuplicateAssessment(ValueError):
 
 
 def create_from_settings(session: Session, fields: dict[str, Any], *, province: str) -> Assessment:
-    """A draft assessment from the checked settings form (its county created if new)."""
-    county = county_for(session, province, fields["prefecture"], fields["county"], fields["kind"])
+    """A draft assessment from the checked settings form, for a county of the registry."""
+    county = county_for(session, province, fields["prefecture"], fields["county"])
     set_county_kind(session, county, fields["kind"])
     _refuse_duplicate(session, county, fields["year"], fields["stage"], None)
     title = fields["title"] or f"{county.name}{fields['year']}年义务教育优质均衡发展社会认可度调查"
