@@ -554,3 +554,27 @@ def incident_views(
 
 def _moment(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
+
+
+RESPONSES_PAGE = 50
+
+
+def responses_page(
+    session: Session, assessment: Assessment, page: int
+) -> tuple[list[tuple[Response, FlagReview | None]], int]:
+    """One page of the assessment's responses, newest first, each with its review in
+    force (who invalidated it and why); and the number of pages."""
+    total = session.scalar(
+        select(func.count()).select_from(Response).where(Response.assessment_id == assessment.id)
+    )
+    pages = max(1, -(-(total or 0) // RESPONSES_PAGE))
+    page = min(max(page, 1), pages)
+    rows = session.scalars(
+        select(Response)
+        .where(Response.assessment_id == assessment.id)
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+        .limit(RESPONSES_PAGE)
+        .offset((page - 1) * RESPONSES_PAGE)
+    ).all()
+    in_force = reviews_in_force(session, assessment)
+    return [(response, in_force.get(response.id)) for response in rows], pages

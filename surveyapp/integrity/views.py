@@ -114,7 +114,35 @@ def review(assessment_id: int) -> ResponseReturnValue:
     else:
         session.commit()
         flash(f"{ACTIONS[action]}：{done} 份答卷。")
+    if request.form.get("from") == "responses":
+        page = request.form.get("page", "1")
+        return redirect(
+            url_for(
+                "integrity.responses",
+                assessment_id=assessment.id,
+                page=int(page) if page.isdigit() else 1,
+            )
+        )
     return redirect(url_for("integrity.index", assessment_id=assessment.id))
+
+
+@blueprint.get("/a/<int:assessment_id>/responses")
+@login_required
+def responses(assessment_id: int) -> str:
+    """Every response, paginated: an evaluator invalidates one with a reason, or restores
+    it (SPEC §1, §2.5); nothing is ever deleted."""
+    assessment = load_for_responses(assessment_id)
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and len(page) < 7 else 1
+    rows, pages = services.responses_page(db.session(), assessment, number)
+    return render_template(
+        "integrity/responses.html",
+        assessment=assessment,
+        rows=rows,
+        page=min(number, pages),
+        pages=pages,
+        may_review=may_review(assessment),
+    )
 
 
 def _chosen(assessment: Assessment) -> list[int]:

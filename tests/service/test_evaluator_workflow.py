@@ -305,3 +305,72 @@ def test_sign_in_failures_and_settings_changes_are_logged(
     export = client.get("/audit.xlsx")
     assert export.status_code == 200 and export.data[:2] == b"PK"
     assert "起始日期" in client.get("/audit?from=yesterday").get_data(as_text=True)
+
+
+# ------------------------------------------------------------------ data control
+
+
+def test_any_response_invalidated_and_restored_moves_the_live_approval(
+    client, session, login, make_user, unmet_assessment
+):
+    from surveyapp.approval import live_approval
+    from surveyapp.models import Response
+
+    assessment = unmet_assessment
+    evaluator = make_user("eva", role="evaluator", county=assessment.county)
+    before = live_approval(session, assessment).overall
+    # a response no integrity signal flagged, scoring low: invalidating it raises the figure
+    target = session.scalars(
+        select(Response)
+        .where(Response.assessment_id == assessment.id, Response.score_count > 0)
+        .order_by(Response.score_sum / Response.score_count, Response.id)
+    ).first()
+    login(evaluator)
+    listed = client.get(f"/a/{assessment.id}/responses?page=1")
+    assert listed.status_code == 200 and "第 1 / 7 页" in listed.get_data(as_text=True)
+    form = {"response": str(target.id), "from": "responses", "page": "1"}
+    no_reason = client.post(
+        f"/a/{assessment.id}/integrity/review",
+        data={**form, "action": "confirm", "csrf_token": csrf(client)},
+    )
+    assert no_reason.status_code == 302
+    session.expire_all()
+    assert session.get(Response, target.id).valid
+    done = client.post(
+        f"/a/{assessment.id}/integrity/review",
+        data={**form, "action": "confirm", "reason": "同一人重复填写", "csrf_token": csrf(client)},
+    )
+    assert done.headers["Location"].endswith(f"/a/{assessment.id}/responses?page=1")
+    session.expire_all()
+    invalid = session.get(Response, target.id)
+    assert not invalid.valid and invalid.codes[-1] == "manual"
+    assert "同一人重复填写" in invalid.invalid_reason
+    during = live_approval(session, assessment).overall
+    assert during.n == before.n - 1 and during.approval > before.approval
+    client.post(
+        f"/a/{assessment.id}/integrity/review",
+        data={**form, "action": "restore", "csrf_token": csrf(client)},
+    )
+    session.expire_all()
+    assert session.get(Response, target.id).valid
+    after = live_approval(session, assessment).overall
+    assert (after.n, after.approval) == (before.n, before.approval)
+    logged = [
+        (e.action, e.after["答卷"])
+        for e in session.scalars(select(AuditEntry))
+        if e.action in {"invalidate", "restore"}
+    ]
+    assert logged == [("invalidate", [target.id]), ("restore", [target.id])]
+
+
+def test_province_reads_the_responses_but_cannot_invalidate(
+    client, session, login, make_user, unmet_assessment
+):
+    login(make_user("prov", role="province"))
+    page = client.get(f"/a/{unmet_assessment.id}/responses").get_data(as_text=True)
+    assert "全部答卷" in page and "认定无效的理由" not in page
+    refused = client.post(
+        f"/a/{unmet_assessment.id}/integrity/review",
+        data={"action": "confirm", "response": "1", "reason": "x", "csrf_token": csrf(client)},
+    )
+    assert refused.status_code == 403
