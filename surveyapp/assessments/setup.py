@@ -22,6 +22,7 @@ from surveyapp.models import (
 )
 from surveyapp.models.questionnaire import INSTRUMENTS
 from surveyapp.questionnaires.builtin import builtin_questionnaire
+from surveyapp.quotas import sample_plan
 
 
 def create_assessment(
@@ -248,3 +249,26 @@ def delete_draft(session: Session, assessment: Assessment) -> None:
     if has_responses:
         raise InvalidTransition("该评估已有答卷，不能删除")
     session.execute(sa_delete(Assessment).where(Assessment.id == assessment.id))
+
+
+def plan_figures(assessment: Assessment) -> dict[str, int]:
+    """N, the group quotas and the area quotas of the assessment's plan (empty without one)."""
+    plan = sample_plan(assessment)
+    if plan is None:
+        return {}
+    figures = {"样本量 N": plan.total}
+    figures.update({f"{group}配额": quota for group, quota in plan.groups.quotas.items()})
+    figures.update({f"{area}配额": quota for area, quota in (plan.areas or {}).items()})
+    return figures
+
+
+def quota_moves(
+    before: dict[str, int], after: dict[str, int]
+) -> list[tuple[str, int | None, int | None]]:
+    """The figures that change between two plans: (name, old, new)."""
+    names = list(before) + [name for name in after if name not in before]
+    return [
+        (name, before.get(name), after.get(name))
+        for name in names
+        if before.get(name) != after.get(name)
+    ]

@@ -144,7 +144,11 @@ def export(assessment_id: int) -> Response:
 
 
 def _settings_page(
-    form: SettingsForm, assessment: Assessment | None, county: County | None, code: int = 200
+    form: SettingsForm,
+    assessment: Assessment | None,
+    county: County | None,
+    code: int = 200,
+    moves: list[tuple[str, int | None, int | None]] | None = None,
 ) -> ResponseReturnValue:
     page = render_template(
         "assessments/settings.html",
@@ -154,6 +158,7 @@ def _settings_page(
         kinds=COUNTY_KINDS,
         own_county=county,
         warnings=setup.residence_warnings(assessment) if assessment else [],
+        moves=moves or [],
     )
     return page, code
 
@@ -210,12 +215,17 @@ def settings(assessment_id: int) -> ResponseReturnValue:
     form, fields = read_settings(request.form.to_dict() | named, timezone)
     if fields is None:
         return _settings_page(form, assessment, assessment.county, 422)
-    before = setup.settings_record(assessment)
+    before, plan_before = setup.settings_record(assessment), setup.plan_figures(assessment)
     try:
         setup.update_settings(db.session(), assessment, fields)
     except setup.DuplicateAssessment as refused:
         form.errors["stage"] = str(refused)
         return _settings_page(form, assessment, assessment.county, 422)
+    moves = setup.quota_moves(plan_before, setup.plan_figures(assessment))
+    if moves and assessment.state != "draft" and request.form.get("confirm") != "1":
+        # Collection has started: the quotas that move are shown, and asked for again.
+        db.session().rollback()
+        return _settings_page(form, assessment, assessment.county, 409, moves)
     after = setup.settings_record(assessment)
     changed = {key for key in after if before.get(key) != after[key]}
     if changed:

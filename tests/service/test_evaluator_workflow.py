@@ -293,7 +293,17 @@ def test_sign_in_failures_and_settings_changes_are_logged(
         "population_town": "100000",
         "population_rural": "140000",
     }
-    saved = client.post(f"/a/{assessment.id}/settings", data={**values, "csrf_token": csrf(client)})
+    asked = client.post(f"/a/{assessment.id}/settings", data={**values, "csrf_token": csrf(client)})
+    # collection has started: the quotas that move are shown, nothing is saved yet
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 409 and "收集已经开始，这次修改会改变配额" in text
+    assert "<td>样本量 N</td><td>300</td><td>450</td>" in text
+    session.expire_all()
+    assert session.get(Assessment, assessment.id).population == 200_000
+    assert actions(session, "settings") == []
+    saved = client.post(
+        f"/a/{assessment.id}/settings", data={**values, "confirm": "1", "csrf_token": csrf(client)}
+    )
     assert saved.status_code == 302, saved.get_data(as_text=True)
     failed = actions(session, "sign_in_failed")
     assert [e.username for e in failed] == ["nobody"]
