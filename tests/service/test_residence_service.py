@@ -155,6 +155,7 @@ SETTINGS = {
     "opens": "2026-12-01",
     "closes": "2026-12-15",
     "min_duration_s": "40",
+    "confirm": "1",  # the quotas that move are confirmed (collection has started)
 }
 
 
