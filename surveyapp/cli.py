@@ -202,7 +202,7 @@ def user_list(output: str) -> None:
     """列出账号：用户名、角色、范围、状态。"""
     app = _app()
     with app.app_context():
-        rows = [
+        rows: list[dict[str, object]] = [
             {
                 "username": user.username,
                 "role": user.role,
@@ -218,7 +218,7 @@ def user_list(output: str) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for row in rows:
-        scope = "/".join(part for part in (row["prefecture"], row["county"]) if part) or "—"
+        scope = "/".join(str(part) for part in (row["prefecture"], row["county"]) if part) or "—"
         state = "已停用" if row["disabled"] else "启用"
         click.echo(f"{row['username']:<20} {row['role_label']:<8} {scope:<24} {state}")
 

@@ -28,7 +28,7 @@ class AuditFilter:
     day_to: date | None = None
 
 
-def scoped(user: User) -> Select[tuple[AuditEntry]]:
+def scoped(user: User) -> Select[AuditEntry]:
     """The entries the user may read (SPEC §1 "audit log": admin all, others in scope)."""
     query = select(AuditEntry)
     if user.role in {"admin", "province"}:
