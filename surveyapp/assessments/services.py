@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -91,6 +92,21 @@ def links_of(session: Session, assessment_id: int) -> list[CollectionLink]:
             .order_by(CollectionLink.instrument, CollectionLink.school_id, CollectionLink.id)
         )
     )
+
+
+def link_counts(session: Session, assessment_id: int) -> dict[int, tuple[int, int, datetime]]:
+    """Per link: all responses, valid responses, and the last submission time."""
+    rows = session.execute(
+        select(
+            Response.link_id,
+            func.count(),
+            func.count().filter(Response.valid.is_(True)),
+            func.max(Response.submitted_at),
+        )
+        .where(Response.assessment_id == assessment_id, Response.link_id.is_not(None))
+        .group_by(Response.link_id)
+    )
+    return {link_id: (total, valid, last) for link_id, total, valid, last in rows}
 
 
 def item_columns(session: Session, assessment_id: int) -> list[tuple[str, str]]:

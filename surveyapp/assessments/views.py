@@ -108,6 +108,8 @@ def links(assessment_id: int) -> str:
         "assessments/links.html",
         assessment=assessment,
         rows=rows,
+        counts=services.link_counts(db.session(), assessment_id),
+        may_manage=may_manage(g.user, assessment),
         public_is_local=any(host in public_url for host in ("127.0.0.1", "localhost")),
     )
 

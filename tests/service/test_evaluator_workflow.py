@@ -384,3 +384,30 @@ def test_province_reads_the_responses_but_cannot_invalidate(
         data={"action": "confirm", "response": "1", "reason": "x", "csrf_token": csrf(client)},
     )
     assert refused.status_code == 403
+
+
+# ------------------------------------------------------------------ monitoring
+
+
+def test_the_links_page_counts_each_link_and_the_assessment_page_refreshes(
+    client, session, login, make_user, unmet_assessment
+):
+    from sqlalchemy import func
+
+    from surveyapp.models import Response
+
+    login(make_user("eva", role="evaluator", county=unmet_assessment.county))
+    per_link = dict(
+        session.execute(
+            select(Response.link_id, func.count())
+            .where(Response.assessment_id == unmet_assessment.id, Response.link_id.is_not(None))
+            .group_by(Response.link_id)
+        ).all()
+    )
+    assert per_link, "the fixture's responses come through links"
+    page = client.get(f"/a/{unmet_assessment.id}/links").get_data(as_text=True)
+    shown = [int(part.split("</strong>")[0]) for part in page.split("已收到 <strong>")[1:]]
+    assert sorted(n for n in shown if n) == sorted(per_link.values())
+    assert "最近一份" in page
+    detail = client.get(f"/a/{unmet_assessment.id}").get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="60">' in detail
