@@ -228,3 +228,50 @@ def quality_signals(session: Session, assessment: Assessment) -> tuple[SignalCel
         SignalCounts(group, mode, *(int(n or 0) for n in numbers)) for group, mode, *numbers in rows
     ]
     return signals_from_counts(counts, min_cell=standard_for(assessment.standard).sampling.min_cell)
+
+
+SCHOOL_GROUPS = ("学生", "家长")
+
+
+@dataclass(frozen=True)
+class SchoolTarget:
+    """A school's valid 学生 and 家长 responses against its share of their quotas."""
+
+    code: str
+    name: str
+    kind: str
+    students: int
+    done: dict[str, int]
+    target: dict[str, int | None]
+
+
+def school_targets(
+    session: Session, assessment: Assessment, quotas: dict[str, int] | None
+) -> list[SchoolTarget]:
+    """Each school's share of the 学生 and 家长 quotas by its students (rounded up, so
+    the shares cover the quota), and its valid responses of those groups."""
+    rows = session.execute(
+        select(Response.school_code, Response.respondent_group, func.count())
+        .where(
+            Response.assessment_id == assessment.id,
+            Response.valid.is_(True),
+            Response.respondent_group.in_(SCHOOL_GROUPS),
+            Response.school_code.is_not(None),
+        )
+        .group_by(Response.school_code, Response.respondent_group)
+    )
+    done: dict[tuple[str, str], int] = {(code, group): n for code, group, n in rows}
+    schools = assessment.county.schools
+    enrolment = sum(s.primary_students + s.junior_students for s in schools)
+    result = []
+    for school in schools:
+        students = school.primary_students + school.junior_students
+        target: dict[str, int | None] = {
+            group: -(-quotas[group] * students // enrolment) if quotas and enrolment else None
+            for group in SCHOOL_GROUPS
+        }
+        counted = {group: done.get((school.code, group), 0) for group in SCHOOL_GROUPS}
+        result.append(
+            SchoolTarget(school.code, school.name, school.kind, students, counted, target)
+        )
+    return result

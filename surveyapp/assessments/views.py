@@ -78,12 +78,16 @@ def index() -> str:
 def detail(assessment_id: int) -> str:
     assessment = load_assessment(assessment_id)
     session = db.session()
+    progress = quotas.progress(session, assessment)
     return render_template(
         "assessments/detail.html",
         assessment=assessment,
         groups=GROUPS,
         counts=services.group_counts(session, assessment_id),
-        progress=quotas.progress(session, assessment),
+        progress=progress,
+        school_targets=services.school_targets(
+            session, assessment, dict(progress.plan.groups.quotas) if progress.plan else None
+        ),
         signals=services.quality_signals(session, assessment),
         late=collect_services.late_counts(session, assessment_id),
         may_manage=may_manage(g.user, assessment),

@@ -411,3 +411,23 @@ def test_the_links_page_counts_each_link_and_the_assessment_page_refreshes(
     assert "最近一份" in page
     detail = client.get(f"/a/{unmet_assessment.id}").get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="60">' in detail
+
+
+def test_each_school_has_its_share_of_the_student_and_parent_quotas(
+    client, session, login, make_user, unmet_assessment
+):
+    from surveyapp.assessments.services import school_targets
+    from surveyapp.quotas import sample_plan
+
+    quotas = dict(sample_plan(unmet_assessment).groups.quotas)
+    rows = school_targets(session, unmet_assessment, quotas)
+    enrolment = sum(row.students for row in rows)
+    for row in rows:
+        for group in ("学生", "家长"):
+            share = quotas[group] * row.students / enrolment
+            assert share <= row.target[group] < share + 1
+    assert sum(row.target["家长"] for row in rows) >= quotas["家长"]
+    login(make_user("eva", role="evaluator", county=unmet_assessment.county))
+    page = client.get(f"/a/{unmet_assessment.id}").get_data(as_text=True)
+    first = rows[0]
+    assert f"{first.done['学生']} / {first.target['学生']}" in page
