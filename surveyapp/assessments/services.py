@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -275,3 +275,47 @@ def school_targets(
             SchoolTarget(school.code, school.name, school.kind, students, counted, target)
         )
     return result
+
+
+CHART_HOURS = 48
+
+
+@dataclass(frozen=True)
+class HourBar:
+    """One bar of the responses-per-hour chart (SVG units; 12 wide, 100 high)."""
+
+    x: int
+    y: float
+    height: float
+    label: str
+    count: int
+
+
+def hourly_bars(
+    session: Session, assessment: Assessment, now: datetime, zone: tzinfo
+) -> list[HourBar]:
+    """Responses per hour over the last :data:`CHART_HOURS` hours, as bars to draw."""
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=CHART_HOURS - 1)
+    if session.get_bind().dialect.name == "postgresql":
+        hour = func.to_char(func.date_trunc("hour", Response.submitted_at), "YYYY-MM-DD HH24")
+    else:
+        hour = func.strftime("%Y-%m-%d %H", Response.submitted_at)
+    rows = session.execute(
+        select(hour, func.count())
+        .where(Response.assessment_id == assessment.id, Response.submitted_at >= start)
+        .group_by(hour)
+    )
+    counts = {str(key): int(n) for key, n in rows}
+    hours = [start + timedelta(hours=i) for i in range(CHART_HOURS)]
+    values = [counts.get(moment.strftime("%Y-%m-%d %H"), 0) for moment in hours]
+    top = max(values) or 1
+    return [
+        HourBar(
+            x=i * 12,
+            y=100 - 100 * n / top,
+            height=100 * n / top,
+            label=moment.astimezone(zone).strftime("%m-%d %H:00"),
+            count=n,
+        )
+        for i, (moment, n) in enumerate(zip(hours, values, strict=True))
+    ]

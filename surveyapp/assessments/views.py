@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -85,6 +86,9 @@ def detail(assessment_id: int) -> str:
         groups=GROUPS,
         counts=services.group_counts(session, assessment_id),
         progress=progress,
+        bars=services.hourly_bars(
+            session, assessment, db.utcnow(), ZoneInfo(current_app.config["RENKE_TIMEZONE"])
+        ),
         school_targets=services.school_targets(
             session, assessment, dict(progress.plan.groups.quotas) if progress.plan else None
         ),

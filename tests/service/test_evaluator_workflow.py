@@ -431,3 +431,28 @@ def test_each_school_has_its_share_of_the_student_and_parent_quotas(
     page = client.get(f"/a/{unmet_assessment.id}").get_data(as_text=True)
     first = rows[0]
     assert f"{first.done['学生']} / {first.target['学生']}" in page
+
+
+def test_responses_per_hour_is_an_svg_drawn_on_the_server(
+    client, session, login, make_user, unmet_assessment
+):
+    from datetime import timedelta
+
+    from sqlalchemy import func
+
+    from surveyapp.db import utcnow
+    from surveyapp.models import Response
+
+    start = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=47)
+    in_window = session.scalar(
+        select(func.count()).where(
+            Response.assessment_id == unmet_assessment.id, Response.submitted_at >= start
+        )
+    )
+    assert in_window, "the fixture's responses fall in the last two days"
+    login(make_user("eva", role="evaluator", county=unmet_assessment.county))
+    page = client.get(f"/a/{unmet_assessment.id}").get_data(as_text=True)
+    chart = page.split('<svg class="hours"')[1].split("</svg>")[0]
+    assert chart.count("<rect ") == 48 and "<script" not in page
+    drawn = sum(int(part.split(" 份</title>")[0]) for part in chart.split("：")[1:])
+    assert drawn == in_window
