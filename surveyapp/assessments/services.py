@@ -106,7 +106,7 @@ def link_counts(session: Session, assessment_id: int) -> dict[int, tuple[int, in
         .where(Response.assessment_id == assessment_id, Response.link_id.is_not(None))
         .group_by(Response.link_id)
     )
-    return {link_id: (total, valid, last) for link_id, total, valid, last in rows}
+    return {int(link_id): (total, valid, last) for link_id, total, valid, last in rows}
 
 
 def item_columns(session: Session, assessment_id: int) -> list[tuple[str, str]]:
@@ -260,7 +260,7 @@ def school_targets(
         )
         .group_by(Response.school_code, Response.respondent_group)
     )
-    done: dict[tuple[str, str], int] = {(code, group): n for code, group, n in rows}
+    done = {(str(code), str(group)): int(n) for code, group, n in rows}
     schools = assessment.county.schools
     enrolment = sum(s.primary_students + s.junior_students for s in schools)
     result = []
