@@ -106,7 +106,7 @@ def link_counts(session: Session, assessment_id: int) -> dict[int, tuple[int, in
         .where(Response.assessment_id == assessment_id, Response.link_id.is_not(None))
         .group_by(Response.link_id)
     )
-    return {int(link_id): (total, valid, last) for link_id, total, valid, last in rows}
+    return {link_id: (n, valid, last) for link_id, n, valid, last in rows if link_id is not None}
 
 
 def item_columns(session: Session, assessment_id: int) -> list[tuple[str, str]]:
