@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "demo": "surveyapp.cli:demo",
     "db": "surveyapp.cli:db_group",
     "user": "surveyapp.cli:user_group",
+    "county": "surveyapp.cli:county_group",
+    "audit": "surveyapp.cli:audit_command",
     "assessments": "surveyapp.cli:assessments",
     "links": "surveyapp.cli:links",
     "export": "surveyapp.cli:export",

@@ -12,8 +12,10 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analysis.vocabulary import COUNTY_KINDS
 from surveyapp import create_app, db
 from surveyapp.models import CollectionLink, County, User
+from surveyapp.models.account import ROLES
 from surveyapp.qr import link_url
 
 
@@ -168,15 +170,16 @@ def _one_county(session: Session, name: str) -> County:
 
 @user_group.command("add")
 @click.argument("name")
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
 @click.option(
-    "--role", required=True, type=click.Choice(["admin", "province", "evaluator", "interviewer"])
+    "--county", "county_name", default=None, help="县级评估人员的县：砚山县 或 文山州/砚山县"
 )
-@click.option(
-    "--county", "county_name", default=None, help="the evaluator's county: 砚山县 or 文山州/砚山县"
-)
-@click.password_option()
-def user_add(name: str, role: str, county_name: str | None, password: str) -> None:
-    """Add a user (password: at least 10 characters, not the name, not a common one)."""
+@click.option("--prefecture", default=None, help="州市人员的州市：文山州")
+@click.password_option(prompt="密码", confirmation_prompt="再次输入密码")
+def user_add(
+    name: str, role: str, county_name: str | None, prefecture: str | None, password: str
+) -> None:
+    """添加账号（密码至少 10 个字符，不能与用户名相同，不能太常见）。"""
     from surveyapp.accounts.services import AccountError, add_user
 
     app = _app()
@@ -188,11 +191,38 @@ def user_add(name: str, role: str, county_name: str | None, password: str) -> No
         if role == "interviewer" and county is None:
             raise click.ClickException("调查员必须指定所属县（--county）")
         try:
-            add_user(session, name, password, role, county)
+            add_user(session, name, password, role, county, prefecture=prefecture)
         except AccountError as error:
             raise Refused(str(error)) from error
         session.commit()
-        click.echo(f"已添加用户 {name}（{role}）")
+        click.echo(f"已添加用户 {name}（{ROLES[role]}）")
+
+
+@user_group.command("list")
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table")
+def user_list(output: str) -> None:
+    """列出账号：用户名、角色、范围、状态。"""
+    app = _app()
+    with app.app_context():
+        rows: list[dict[str, object]] = [
+            {
+                "username": user.username,
+                "role": user.role,
+                "role_label": ROLES[user.role],
+                "county": user.county.name if user.county else None,
+                "prefecture": user.county.prefecture if user.county else user.prefecture,
+                "disabled": user.disabled_at is not None,
+                "must_change_password": user.must_change_password,
+            }
+            for user in db.session().scalars(select(User).order_by(User.role, User.username))
+        ]
+    if output == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        scope = "/".join(str(part) for part in (row["prefecture"], row["county"]) if part) or "—"
+        state = "已停用" if row["disabled"] else "启用"
+        click.echo(f"{row['username']:<20} {row['role_label']:<8} {scope:<24} {state}")
 
 
 def _one_user(session: Session, name: str) -> User:
@@ -209,16 +239,32 @@ def user_disable(name: str) -> None:
     app = _app()
     with app.app_context():
         session = db.session()
-        _one_user(session, name).disable(db.utcnow())
+        from surveyapp.accounts.services import set_disabled
+
+        set_disabled(session, None, _one_user(session, name), True)
         session.commit()
     click.echo(f"已停用用户 {name}，其所有登录已失效")
 
 
+@user_group.command("enable")
+@click.argument("name")
+def user_enable(name: str) -> None:
+    """重新启用已停用的账号。"""
+    from surveyapp.accounts.services import set_disabled
+
+    app = _app()
+    with app.app_context():
+        session = db.session()
+        set_disabled(session, None, _one_user(session, name), False)
+        session.commit()
+    click.echo(f"已重新启用用户 {name}")
+
+
 @user_group.command("reset")
 @click.argument("name")
-@click.password_option()
+@click.password_option(prompt="新密码", confirmation_prompt="再次输入新密码")
 def user_reset(name: str, password: str) -> None:
-    """Set a new password (policy checked); every open session of the user ends."""
+    """设置新密码（按密码规则检查）；该用户所有已登录的会话立即失效。"""
     from surveyapp.accounts.services import AccountError, reset_password
 
     app = _app()
@@ -230,6 +276,74 @@ def user_reset(name: str, password: str) -> None:
             raise Refused(str(error)) from error
         session.commit()
     click.echo(f"已重设用户 {name} 的密码，其所有登录已失效")
+
+
+@click.group("county")
+def county_group() -> None:
+    """县名录（管理员、省级人员）。"""
+
+
+@county_group.command("add")
+@click.argument("name")
+@click.option("--prefecture", required=True, help="所属州市：文山州")
+@click.option("--kind", type=click.Choice(list(COUNTY_KINDS)), default=None, help="默认按县名判断")
+@click.option("--code", default=None, help="6 位行政区划代码，如 532626")
+@click.option("--province", default="云南省", show_default=True)
+def county_add(
+    name: str, prefecture: str, kind: str | None, code: str | None, province: str
+) -> None:
+    """添加一个县；代码相同或简称相同的县已存在时拒绝。"""
+    from surveyapp import audit
+    from surveyapp.counties.services import CountyRefused, add_county
+
+    app = _app()
+    with app.app_context():
+        session = db.session()
+        try:
+            county = add_county(session, province, prefecture, name, kind=kind, code=code)
+        except CountyRefused as refused:
+            raise Refused(str(refused)) from refused
+        audit.record(
+            session,
+            None,
+            "county",
+            f"{county.prefecture}{county.name}",
+            after={"类型": county.kind, "代码": county.code},
+            county_id=county.id,
+            username="命令行",
+        )
+        session.commit()
+        click.echo(f"已添加 {county.prefecture}{county.name}（{county.kind}）")
+
+
+@click.command("audit")
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table")
+@click.option("--action", default=None, help="只看一种操作")
+@click.option("--user", "username", default=None, help="只看一个用户")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(min=1))
+def audit_command(output: str, action: str | None, username: str | None, limit: int) -> None:
+    """审计日志，最新的在前。"""
+    from zoneinfo import ZoneInfo
+
+    from surveyapp.audit.services import entries as audit_entries
+    from surveyapp.audit.services import parse_filter, row
+
+    app = _app()
+    zone = ZoneInfo(app.config["RENKE_TIMEZONE"])
+    chosen, problems = parse_filter({"action": action or "", "user": username or ""})
+    if problems:
+        raise Refused("；".join(problems))
+    with app.app_context():
+        operator = User(username="命令行", role="admin")
+        rows = [row(e, zone) for e in audit_entries(db.session(), operator, chosen, zone, limit)]
+    if output == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for item in rows:
+        click.echo(
+            f"{item['at']}  {item['username']:<12} {item['action']:<8} {item['target']}"
+            f"  {item['before']} → {item['after']}"
+        )
 
 
 @click.command()

@@ -48,7 +48,9 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId  # before any route is added
     from surveyapp.accounts import init_app as init_accounts
     from surveyapp.assessments.views import blueprint as assessments
+    from surveyapp.audit.views import blueprint as audit
     from surveyapp.collect.views import blueprint as collect
+    from surveyapp.counties.views import blueprint as counties
     from surveyapp.field.views import blueprint as field
     from surveyapp.imports.views import blueprint as imports
     from surveyapp.integrity import init_app as init_integrity
@@ -63,6 +65,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(verdicts)
     app.register_blueprint(province)
     app.register_blueprint(field)
+    app.register_blueprint(counties)
+    app.register_blueprint(audit)
     init_integrity(app)
     init_report(app)
     app.add_url_rule("/healthz", "healthz", healthz)

@@ -7,6 +7,7 @@ import io
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -94,6 +95,21 @@ def links_of(session: Session, assessment_id: int) -> list[CollectionLink]:
             .order_by(CollectionLink.instrument, CollectionLink.school_id, CollectionLink.id)
         )
     )
+
+
+def link_counts(session: Session, assessment_id: int) -> dict[int, tuple[int, int, datetime]]:
+    """Per link: all responses, valid responses, and the last submission time."""
+    rows = session.execute(
+        select(
+            Response.link_id,
+            func.count(),
+            func.count().filter(Response.valid.is_(True)),
+            func.max(Response.submitted_at),
+        )
+        .where(Response.assessment_id == assessment_id, Response.link_id.is_not(None))
+        .group_by(Response.link_id)
+    )
+    return {link_id: (n, valid, last) for link_id, n, valid, last in rows if link_id is not None}
 
 
 def item_columns(session: Session, assessment_id: int) -> list[tuple[str, str]]:
@@ -298,3 +314,94 @@ def quality_signals(session: Session, assessment: Assessment) -> tuple[SignalCel
         SignalCounts(group, mode, *(int(n or 0) for n in numbers)) for group, mode, *numbers in rows
     ]
     return signals_from_counts(counts, min_cell=standard_for(assessment.standard).sampling.min_cell)
+
+
+SCHOOL_GROUPS = ("学生", "家长")
+
+
+@dataclass(frozen=True)
+class SchoolTarget:
+    """A school's valid 学生 and 家长 responses against its share of their quotas."""
+
+    code: str
+    name: str
+    kind: str
+    students: int
+    done: dict[str, int]
+    target: dict[str, int | None]
+
+
+def school_targets(
+    session: Session, assessment: Assessment, quotas: dict[str, int] | None
+) -> list[SchoolTarget]:
+    """Each school's share of the 学生 and 家长 quotas by its students (rounded up, so
+    the shares cover the quota), and its valid responses of those groups."""
+    rows = session.execute(
+        select(Response.school_code, Response.respondent_group, func.count())
+        .where(
+            Response.assessment_id == assessment.id,
+            Response.valid.is_(True),
+            Response.respondent_group.in_(SCHOOL_GROUPS),
+            Response.school_code.is_not(None),
+        )
+        .group_by(Response.school_code, Response.respondent_group)
+    )
+    done = {(str(code), str(group)): int(n) for code, group, n in rows}
+    schools = assessment.county.schools
+    enrolment = sum(s.primary_students + s.junior_students for s in schools)
+    result = []
+    for school in schools:
+        students = school.primary_students + school.junior_students
+        target: dict[str, int | None] = {
+            group: -(-quotas[group] * students // enrolment) if quotas and enrolment else None
+            for group in SCHOOL_GROUPS
+        }
+        counted = {group: done.get((school.code, group), 0) for group in SCHOOL_GROUPS}
+        result.append(
+            SchoolTarget(school.code, school.name, school.kind, students, counted, target)
+        )
+    return result
+
+
+CHART_HOURS = 48
+
+
+@dataclass(frozen=True)
+class HourBar:
+    """One bar of the responses-per-hour chart (SVG units; 12 wide, 100 high)."""
+
+    x: int
+    y: float
+    height: float
+    label: str
+    count: int
+
+
+def hourly_bars(
+    session: Session, assessment: Assessment, now: datetime, zone: tzinfo
+) -> list[HourBar]:
+    """Responses per hour over the last :data:`CHART_HOURS` hours, as bars to draw."""
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=CHART_HOURS - 1)
+    if session.get_bind().dialect.name == "postgresql":
+        hour = func.to_char(func.date_trunc("hour", Response.submitted_at), "YYYY-MM-DD HH24")
+    else:
+        hour = func.strftime("%Y-%m-%d %H", Response.submitted_at)
+    rows = session.execute(
+        select(hour, func.count())
+        .where(Response.assessment_id == assessment.id, Response.submitted_at >= start)
+        .group_by(hour)
+    )
+    counts = {str(key): int(n) for key, n in rows}
+    hours = [start + timedelta(hours=i) for i in range(CHART_HOURS)]
+    values = [counts.get(moment.strftime("%Y-%m-%d %H"), 0) for moment in hours]
+    top = max(values) or 1
+    return [
+        HourBar(
+            x=i * 12,
+            y=100 - 100 * n / top,
+            height=100 * n / top,
+            label=moment.astimezone(zone).strftime("%m-%d %H:00"),
+            count=n,
+        )
+        for i, (moment, n) in enumerate(zip(hours, values, strict=True))
+    ]

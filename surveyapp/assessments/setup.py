@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from analysis.residence import SplitWarning, area_of, split_warnings
 from analysis.vocabulary import RESIDENCE_ANSWERS
+from surveyapp.counties.services import same_county
 from surveyapp.models import (
     Assessment,
     CollectionLink,
@@ -21,6 +22,7 @@ from surveyapp.models import (
 )
 from surveyapp.models.questionnaire import INSTRUMENTS
 from surveyapp.questionnaires.builtin import builtin_questionnaire
+from surveyapp.quotas import sample_plan
 
 
 def create_assessment(
@@ -109,22 +111,19 @@ def create_default_links(session: Session, assessment: Assessment) -> int:
     return added
 
 
-def county_for(
-    session: Session, province: str, prefecture: str, name: str, kind: str | None = None
-) -> County:
-    """The county of that name, created if new (provincial staff set up new counties).
-
-    A new county's kind follows from its name unless ``kind`` is given (SPEC §2.5).
-    """
-    county = session.scalars(
-        select(County).where(
-            County.province == province, County.prefecture == prefecture, County.name == name
-        )
-    ).one_or_none()
+def county_for(session: Session, province: str, prefecture: str, name: str) -> County:
+    """The registry's county of that 州市 and name (short names match: 石林县 is
+    石林彝族自治县); counties are added in the registry, never here (SPEC §1)."""
+    county = same_county(session, province, prefecture, name, None)
     if county is None:
-        county = County(province=province, prefecture=prefecture, name=name, kind=kind)
-        session.add(county)
+        raise NotInRegistry(
+            f"县名录中没有“{prefecture}{name}”：请管理员或省级人员先在“县名录”添加该县"
+        )
     return county
+
+
+class NotInRegistry(ValueError):
+    """The county of a new assessment is not in the registry."""
 
 
 def set_county_kind(session: Session, county: County, kind: str) -> None:
@@ -153,23 +152,35 @@ def residence_warnings(assessment: Assessment) -> list[SplitWarning]:
     return split_warnings(county.kind, assessment.population_split, schools)
 
 
+SETTINGS = (
+    "stage",
+    "title",
+    "population",
+    "population_urban",
+    "population_town",
+    "population_urban_town",
+    "population_rural",
+    "population_source",
+    "opens_at",
+    "closes_at",
+    "min_duration_s",
+    "stop_full_groups",
+)
+
+
 def apply_settings(assessment: Assessment, fields: dict[str, object]) -> None:
     """Copy the checked settings onto the assessment (county and year excepted)."""
-    for name in (
-        "stage",
-        "title",
-        "population",
-        "population_urban",
-        "population_town",
-        "population_urban_town",
-        "population_rural",
-        "population_source",
-        "opens_at",
-        "closes_at",
-        "min_duration_s",
-        "stop_full_groups",
-    ):
+    for name in SETTINGS:
         setattr(assessment, name, fields[name])
+
+
+def settings_record(assessment: Assessment) -> dict[str, object]:
+    """The settings as JSON values, for the audit log's old → new (SPEC §1)."""
+    values: dict[str, object] = {}
+    for name in SETTINGS:
+        value = getattr(assessment, name)
+        values[name] = value.isoformat() if isinstance(value, datetime) else value
+    return values
 
 
 class DuplicateAssessment(ValueError):
@@ -180,8 +191,8 @@ class DuplicateAssessment(ValueError):
 
 
 def create_from_settings(session: Session, fields: dict[str, Any], *, province: str) -> Assessment:
-    """A draft assessment from the checked settings form (its county created if new)."""
-    county = county_for(session, province, fields["prefecture"], fields["county"], fields["kind"])
+    """A draft assessment from the checked settings form, for a county of the registry."""
+    county = county_for(session, province, fields["prefecture"], fields["county"])
     set_county_kind(session, county, fields["kind"])
     _refuse_duplicate(session, county, fields["year"], fields["stage"], None)
     title = fields["title"] or f"{county.name}{fields['year']}年义务教育优质均衡发展社会认可度调查"
@@ -238,3 +249,26 @@ def delete_draft(session: Session, assessment: Assessment) -> None:
     if has_responses:
         raise InvalidTransition("该评估已有答卷，不能删除")
     session.execute(sa_delete(Assessment).where(Assessment.id == assessment.id))
+
+
+def plan_figures(assessment: Assessment) -> dict[str, int]:
+    """N, the group quotas and the area quotas of the assessment's plan (empty without one)."""
+    plan = sample_plan(assessment)
+    if plan is None:
+        return {}
+    figures = {"样本量 N": plan.total}
+    figures.update({f"{group}配额": quota for group, quota in plan.groups.quotas.items()})
+    figures.update({f"{area}配额": quota for area, quota in (plan.areas or {}).items()})
+    return figures
+
+
+def quota_moves(
+    before: dict[str, int], after: dict[str, int]
+) -> list[tuple[str, int | None, int | None]]:
+    """The figures that change between two plans: (name, old, new)."""
+    names = list(before) + [name for name in after if name not in before]
+    return [
+        (name, before.get(name), after.get(name))
+        for name in names
+        if before.get(name) != after.get(name)
+    ]

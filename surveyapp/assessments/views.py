@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import chain
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -21,11 +22,11 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from analysis.vocabulary import COUNTY_KINDS
-from surveyapp import db, qr, quotas
+from surveyapp import audit, db, qr, quotas
 from surveyapp.approval import live_approval, record_share_exception, standard_for
 from surveyapp.assessments import services, setup
 from surveyapp.assessments.forms import SettingsForm, read_settings, settings_values
-from surveyapp.auth import login_required, require_county, require_manage
+from surveyapp.auth import login_required, may_manage, may_see, require_manage, require_see
 from surveyapp.collect import services as collect_services
 from surveyapp.field import entry as field_entry
 from surveyapp.models import Assessment, CollectionLink, County, InvalidTransition
@@ -42,17 +43,38 @@ def load_assessment(assessment_id: int) -> Assessment:
     assessment = db.session().get(Assessment, assessment_id)
     if assessment is None:
         abort(404)
-    require_county(assessment.county_id)
+    require_see(assessment)
     return assessment
+
+
+def _audit(
+    assessment: Assessment, action: str, before: object = None, after: object = None
+) -> None:
+    audit.record(
+        db.session(),
+        g.user,
+        action,
+        f"评估 {assessment.id}（{assessment.county.name}{assessment.year}年{assessment.stage_label}）",
+        before,
+        after,
+        county_id=assessment.county_id,
+    )
 
 
 @blueprint.get("/")
 @login_required
 def index() -> str:
-    county_ids = None if g.user.role in {"admin", "province"} else [g.user.county_id]
-    summaries = services.list_assessments(db.session(), county_ids)
+    summaries = [
+        summary
+        for summary in services.list_assessments(db.session())
+        if may_see(g.user, summary.assessment)
+    ]
     return render_template(
-        "assessments/index.html", summaries=summaries, state_labels=STATE_LABELS, now=db.utcnow()
+        "assessments/index.html",
+        summaries=summaries,
+        state_labels=STATE_LABELS,
+        now=db.utcnow(),
+        may_create=g.user.role in {"admin", "evaluator"},
     )
 
 
@@ -61,17 +83,25 @@ def index() -> str:
 def detail(assessment_id: int) -> str:
     assessment = load_assessment(assessment_id)
     session = db.session()
+    progress = quotas.progress(session, assessment)
     return render_template(
         "assessments/detail.html",
         assessment=assessment,
         groups=GROUPS,
         counts=services.group_counts(session, assessment_id),
-        progress=quotas.progress(session, assessment),
+        progress=progress,
+        bars=services.hourly_bars(
+            session, assessment, db.utcnow(), ZoneInfo(current_app.config["RENKE_TIMEZONE"])
+        ),
+        school_targets=services.school_targets(
+            session, assessment, dict(progress.plan.groups.quotas) if progress.plan else None
+        ),
         signals=services.quality_signals(session, assessment),
         late=collect_services.late_counts(session, assessment_id),
         modes=field_entry.mode_summary(
             session, assessment_id, standard_for(assessment.standard).sampling.min_cell
         ),
+        may_manage=may_manage(g.user, assessment),
         result=SimpleNamespace(
             approval=live_approval(session, assessment, plan=quotas.sample_plan(assessment))
         ),
@@ -93,6 +123,8 @@ def links(assessment_id: int) -> str:
         "assessments/links.html",
         assessment=assessment,
         rows=rows,
+        counts=services.link_counts(db.session(), assessment_id),
+        may_manage=may_manage(g.user, assessment),
         public_is_local=any(host in public_url for host in ("127.0.0.1", "localhost")),
     )
 
@@ -136,7 +168,11 @@ def export(assessment_id: int, kind: str) -> Response:
 
 
 def _settings_page(
-    form: SettingsForm, assessment: Assessment | None, county: County | None, code: int = 200
+    form: SettingsForm,
+    assessment: Assessment | None,
+    county: County | None,
+    code: int = 200,
+    moves: list[tuple[str, int | None, int | None]] | None = None,
 ) -> ResponseReturnValue:
     page = render_template(
         "assessments/settings.html",
@@ -146,6 +182,7 @@ def _settings_page(
         kinds=COUNTY_KINDS,
         own_county=county,
         warnings=setup.residence_warnings(assessment) if assessment else [],
+        moves=moves or [],
     )
     return page, code
 
@@ -153,9 +190,10 @@ def _settings_page(
 @blueprint.route("/a/new", methods=["GET", "POST"])
 @login_required
 def new() -> ResponseReturnValue:
-    require_manage(g.user.county_id)
     session = db.session()
     own = session.get(County, g.user.county_id) if g.user.role == "evaluator" else None
+    if g.user.role != "admin":
+        require_manage(None, own)
     fixed = {"prefecture": own.prefecture, "county": own.name} if own else {}
     if request.method == "GET":
         today = {"year": str(db.utcnow().year), "stage": "county", "min_duration_s": "30"}
@@ -171,6 +209,10 @@ def new() -> ResponseReturnValue:
     except setup.DuplicateAssessment as refused:
         form.errors["stage"] = str(refused)
         return _settings_page(form, None, own, 422)
+    except setup.NotInRegistry as refused:
+        form.errors["county"] = str(refused)
+        return _settings_page(form, None, own, 422)
+    _audit(assessment, "create", after={"状态": "准备中"})
     session.commit()
     flash("评估已创建（准备中）。下一步：上传学校数据，生成问卷链接，然后开始收集。")
     for warning in setup.residence_warnings(assessment):
@@ -187,7 +229,7 @@ def settings(assessment_id: int) -> ResponseReturnValue:
         return _settings_page(
             SettingsForm(settings_values(assessment, timezone)), assessment, assessment.county
         )
-    require_manage(assessment.county_id)
+    require_manage(assessment)
     # The county and the year name the assessment; they are not edited here.
     named = {
         "prefecture": assessment.county.prefecture,
@@ -197,11 +239,26 @@ def settings(assessment_id: int) -> ResponseReturnValue:
     form, fields = read_settings(request.form.to_dict() | named, timezone)
     if fields is None:
         return _settings_page(form, assessment, assessment.county, 422)
+    before, plan_before = setup.settings_record(assessment), setup.plan_figures(assessment)
     try:
         setup.update_settings(db.session(), assessment, fields)
     except setup.DuplicateAssessment as refused:
         form.errors["stage"] = str(refused)
         return _settings_page(form, assessment, assessment.county, 422)
+    moves = setup.quota_moves(plan_before, setup.plan_figures(assessment))
+    if moves and assessment.state != "draft" and request.form.get("confirm") != "1":
+        # Collection has started: the quotas that move are shown, and asked for again.
+        db.session().rollback()
+        return _settings_page(form, assessment, assessment.county, 409, moves)
+    after = setup.settings_record(assessment)
+    changed = {key for key in after if before.get(key) != after[key]}
+    if changed:
+        _audit(
+            assessment,
+            "settings",
+            {key: before.get(key) for key in sorted(changed)},
+            {key: after[key] for key in sorted(changed)},
+        )
     db.session().commit()
     flash("设置已保存。")
     for warning in setup.residence_warnings(assessment):
@@ -220,14 +277,16 @@ STATE_MESSAGES = {
 @login_required
 def change_state(assessment_id: int, action: str) -> ResponseReturnValue:
     assessment = load_assessment(assessment_id)
-    require_manage(assessment.county_id)
+    require_manage(assessment)
     if action not in STATE_MESSAGES:
         abort(404)
+    before = assessment.state
     try:
         setup.move(assessment, action, db.utcnow())
     except InvalidTransition as refused:
         flash(str(refused), "warning")
     else:
+        _audit(assessment, "state", {"状态": before}, {"状态": assessment.state})
         db.session().commit()
         flash(STATE_MESSAGES[action])
     return redirect(url_for("assessments.detail", assessment_id=assessment.id))
@@ -260,8 +319,10 @@ def record_sample_exception(assessment_id: int) -> ResponseReturnValue:
 @login_required
 def generate_links(assessment_id: int) -> ResponseReturnValue:
     assessment = load_assessment(assessment_id)
-    require_manage(assessment.county_id)
+    require_manage(assessment)
     added = setup.create_default_links(db.session(), assessment)
+    if added:
+        _audit(assessment, "link", after={"新增常用链接": added})
     db.session().commit()
     flash(f"新增 {added} 个链接。" if added else "常用链接都已存在，没有新增。")
     return redirect(url_for("assessments.links", assessment_id=assessment.id))
@@ -270,7 +331,8 @@ def generate_links(assessment_id: int) -> ResponseReturnValue:
 @blueprint.post("/a/<int:assessment_id>/links/<int:link_id>/toggle")
 @login_required
 def toggle_link(assessment_id: int, link_id: int) -> ResponseReturnValue:
-    require_manage(load_assessment(assessment_id).county_id)
+    assessment = load_assessment(assessment_id)
+    require_manage(assessment)
     link = db.session().get(CollectionLink, link_id)
     if link is None or link.assessment_id != assessment_id:
         abort(404)
@@ -278,6 +340,13 @@ def toggle_link(assessment_id: int, link_id: int) -> ResponseReturnValue:
         link.stop(db.utcnow())
     else:
         link.resume()
+    words = {True: "启用", False: "停用"}
+    _audit(
+        assessment,
+        "link",
+        {link.label: words[not link.active]},
+        {link.label: words[link.active]},
+    )
     db.session().commit()
     flash(f"“{link.label}”已{'启用' if link.active else '停用；已打开问卷的受访者仍可提交'}。")
     return redirect(url_for("assessments.links", assessment_id=assessment_id))
@@ -287,7 +356,7 @@ def toggle_link(assessment_id: int, link_id: int) -> ResponseReturnValue:
 @login_required
 def delete(assessment_id: int) -> ResponseReturnValue:
     assessment = load_assessment(assessment_id)
-    require_manage(assessment.county_id)
+    require_manage(assessment)
     try:
         setup.delete_draft(db.session(), assessment)
     except InvalidTransition as refused:

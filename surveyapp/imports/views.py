@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 
 from analysis.tables import InputRefused
 from analysis.templates_xlsx import county_template, schools_template
-from surveyapp import db
+from surveyapp import audit, db
 from surveyapp.approval import standard_for
 from surveyapp.assessments.views import load_assessment
 from surveyapp.auth import login_required, require_upload
@@ -61,6 +61,14 @@ def upload(assessment_id: int, kind: str) -> ResponseReturnValue:
         )
     except InputRefused as refused:
         return _page(assessment, kind=kind, problems=[str(p) for p in refused.problems]), 422
+    audit.record(
+        session,
+        g.user,
+        "upload",
+        f"评估 {assessment.id} {DATA_KINDS[kind]}：{upload.filename}"[:200],
+        after={"版本": accepted.data_file.version, "SHA-256": accepted.data_file.sha256},
+        county_id=assessment.county_id,
+    )
     # the province's overview reads it
     refresh_summary(session, assessment, ZoneInfo(current_app.config["RENKE_TIMEZONE"]))
     session.commit()

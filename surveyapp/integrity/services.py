@@ -30,7 +30,7 @@ from analysis.integrity import (
 )
 from analysis.tables import InputRefused
 from analysis.vocabulary import INVALID_REASONS
-from surveyapp import quotas
+from surveyapp import audit, quotas
 from surveyapp.approval import group_sums, standard_for
 from surveyapp.assessments.services import (
     DevicePseudonyms,
@@ -330,8 +330,31 @@ def _review(
             response.invalid_reason = MANUAL_PREFIX + str(reason)
             response.invalid_codes = ",".join([*response.codes, "manual"])
         changed += 1
+    _audit(session, assessment, user, decision, [r.id for r in responses], reason, now)
     session.flush()
     return changed
+
+
+def _audit(
+    session: Session,
+    assessment: Assessment,
+    user: User,
+    decision: str,
+    ids: list[int],
+    reason: str | None,
+    now: datetime,
+) -> None:
+    action = {"confirmed": "invalidate", "dismissed": "review", "restored": "restore"}[decision]
+    audit.record(
+        session,
+        user,
+        action,
+        f"评估 {assessment.id} 答卷 {'、'.join(map(str, ids[:20]))}"
+        + (f" 等 {len(ids)} 份" if len(ids) > 20 else ""),
+        after={"答卷": ids, "处理": decision, "理由": reason},
+        county_id=assessment.county_id,
+        now=now,
+    )
 
 
 def _withdraw(review: FlagReview, response: Response, user: User, now: datetime) -> None:
@@ -354,6 +377,7 @@ def restore(
         raise ReviewRefused("所选答卷没有可撤销的处理")
     for response in undone:
         _withdraw(in_force[response.id], response, user, now)
+    _audit(session, assessment, user, "restored", [r.id for r in undone], None, now)
     session.flush()
     return len(undone)
 
@@ -547,3 +571,27 @@ def incident_views(
 
 def _moment(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
+
+
+RESPONSES_PAGE = 50
+
+
+def responses_page(
+    session: Session, assessment: Assessment, page: int
+) -> tuple[list[tuple[Response, FlagReview | None]], int]:
+    """One page of the assessment's responses, newest first, each with its review in
+    force (who invalidated it and why); and the number of pages."""
+    total = session.scalar(
+        select(func.count()).select_from(Response).where(Response.assessment_id == assessment.id)
+    )
+    pages = max(1, -(-(total or 0) // RESPONSES_PAGE))
+    page = min(max(page, 1), pages)
+    rows = session.scalars(
+        select(Response)
+        .where(Response.assessment_id == assessment.id)
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+        .limit(RESPONSES_PAGE)
+        .offset((page - 1) * RESPONSES_PAGE)
+    ).all()
+    in_force = reviews_in_force(session, assessment)
+    return [(response, in_force.get(response.id)) for response in rows], pages

@@ -18,19 +18,25 @@ from flask.typing import ResponseReturnValue
 from surveyapp import db
 from surveyapp.approval import standard_for
 from surveyapp.assessments.views import load_assessment
-from surveyapp.auth import login_required
+from surveyapp.auth import login_required, may_change_responses, may_see_responses
 from surveyapp.integrity import services
 from surveyapp.models import Assessment
 
 blueprint = Blueprint("integrity", __name__)
 
-# SPEC §1 "individual responses: see, invalidate": province staff read only.
-REVIEWER_ROLES = frozenset({"admin", "evaluator"})
 ACTIONS = {"confirm": "认定无效", "dismiss": "排除", "restore": "撤销处理"}
 
 
-def may_review() -> bool:
-    return g.user is not None and g.user.role in REVIEWER_ROLES
+def county_frozen(assessment: Assessment) -> bool:
+    """The assessment's 县级自评 verdict is frozen (the county role's responses end)."""
+    from surveyapp.verdicts.services import frozen_verdict
+
+    return assessment.stage == "county" and frozen_verdict(db.session(), assessment.id) is not None
+
+
+def may_review(assessment: Assessment) -> bool:
+    """SPEC §1 "individual responses: see, invalidate": province and 州市 read only."""
+    return may_change_responses(g.user, assessment, county_frozen(assessment))
 
 
 def load_for_responses(assessment_id: int) -> Assessment:
@@ -39,8 +45,8 @@ def load_for_responses(assessment_id: int) -> Assessment:
     From 州市复核 on, the county role can neither see nor change individual responses.
     """
     assessment = load_assessment(assessment_id)
-    if g.user.role == "evaluator" and assessment.stage != "county":
-        abort(403)
+    if not may_see_responses(g.user, assessment, county_frozen(assessment)):
+        abort(403, description="本阶段起，县级评估人员不能查看或修改单份答卷")
     return assessment
 
 
@@ -61,7 +67,7 @@ def index(assessment_id: int) -> str:
         run=run,
         incidents=incidents,
         unreviewed=services.unreviewed_flags(session, assessment),
-        may_review=may_review(),
+        may_review=may_review(assessment),
         actions=ACTIONS,
         min_cell=standard_for(assessment.standard).sampling.min_cell,
     )
@@ -71,7 +77,7 @@ def index(assessment_id: int) -> str:
 @login_required
 def compute(assessment_id: int) -> ResponseReturnValue:
     assessment = load_for_responses(assessment_id)
-    if not may_review():
+    if not may_review(assessment):
         abort(403)
     run = services.compute_integrity(
         db.session(), assessment, g.user, db.utcnow(), current_app.config["RENKE_TIMEZONE"]
@@ -88,7 +94,7 @@ def compute(assessment_id: int) -> ResponseReturnValue:
 def review(assessment_id: int) -> ResponseReturnValue:
     assessment = load_for_responses(assessment_id)
     action = request.form.get("action", "")
-    if not may_review():
+    if not may_review(assessment):
         abort(403)
     if action not in ACTIONS:
         abort(400, description="未知的操作")
@@ -108,7 +114,35 @@ def review(assessment_id: int) -> ResponseReturnValue:
     else:
         session.commit()
         flash(f"{ACTIONS[action]}：{done} 份答卷。")
+    if request.form.get("from") == "responses":
+        page = request.form.get("page", "1")
+        return redirect(
+            url_for(
+                "integrity.responses",
+                assessment_id=assessment.id,
+                page=int(page) if page.isdigit() else 1,
+            )
+        )
     return redirect(url_for("integrity.index", assessment_id=assessment.id))
+
+
+@blueprint.get("/a/<int:assessment_id>/responses")
+@login_required
+def responses(assessment_id: int) -> str:
+    """Every response, paginated: an evaluator invalidates one with a reason, or restores
+    it (SPEC §1, §2.5); nothing is ever deleted."""
+    assessment = load_for_responses(assessment_id)
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and len(page) < 7 else 1
+    rows, pages = services.responses_page(db.session(), assessment, number)
+    return render_template(
+        "integrity/responses.html",
+        assessment=assessment,
+        rows=rows,
+        page=min(number, pages),
+        pages=pages,
+        may_review=may_review(assessment),
+    )
 
 
 def _chosen(assessment: Assessment) -> list[int]:

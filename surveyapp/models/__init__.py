@@ -1,7 +1,9 @@
 """Renke's tables, one module per part of the domain."""
 
 from surveyapp.models.account import User
+from surveyapp.models.agency_assignment import AgencyAssignment
 from surveyapp.models.assessment import Assessment, InvalidTransition
+from surveyapp.models.audit_entry import AuditEntry
 from surveyapp.models.county import County, School
 from surveyapp.models.datafile import DataFile
 from surveyapp.models.flag_review import FlagReview
@@ -18,6 +20,8 @@ from surveyapp.models.summary import VerdictSummary
 from surveyapp.models.verdict_freeze import VerdictFreeze
 
 __all__ = [
+    "AgencyAssignment",
+    "AuditEntry",
     "Assessment",
     "CollectionLink",
     "County",

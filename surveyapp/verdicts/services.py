@@ -15,6 +15,7 @@ from analysis.county import CountyFile
 from analysis.schools import SchoolFile
 from analysis.standards import Standard
 from analysis.verdict import Verdict, approval_from_report, compute_verdict
+from surveyapp import audit
 from surveyapp.approval import live_approval, standard_for
 from surveyapp.imports.services import latest, parse
 from surveyapp.integrity.services import unreviewed_flags
@@ -155,6 +156,15 @@ def freeze_verdict(
     )
     session.add(record)
     summary_from_verdict(session, assessment, record.verdict, frozen=True)
+    audit.record(
+        session,
+        user,
+        "freeze",
+        f"评估 {assessment.id}（{assessment.county.name}{assessment.stage_label}）",
+        after={"达标": record.certified, "阶段": assessment.stage},
+        county_id=assessment.county_id,
+        now=now,
+    )
     return record
 
 

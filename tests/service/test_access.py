@@ -8,30 +8,40 @@ PAGES = ["/", "/a/{id}", "/a/{id}/links", "/a/{id}/export.csv", "/a/{id}/links/{
 
 
 @pytest.fixture
-def world(make_assessment, make_link, make_user, make_county):
+def world(session, make_assessment, make_link, make_user, make_county):
+    """One assessment in 本县 (测试州), and a user of every role inside and outside its scope."""
+    from surveyapp.models import AgencyAssignment
+
     home = make_county(name="本县")
     elsewhere = make_county(name="外县")
+    elsewhere.prefecture = "外州"
     assessment = make_assessment(county=home)
     link = make_link(assessment=assessment)
     users = {
         "admin": make_user("admin", role="admin"),
         "province": make_user("province", role="province"),
+        "own_prefecture": make_user("pref", role="prefecture"),
+        "other_prefecture": make_user("pref2", role="prefecture"),
         "own_evaluator": make_user("own", role="evaluator", county=home),
         "other_evaluator": make_user("other", role="evaluator", county=elsewhere),
+        "own_agency": make_user("agency", role="agency"),
+        "other_agency": make_user("agency2", role="agency"),
     }
+    users["own_prefecture"].prefecture = "测试州"
+    users["other_prefecture"].prefecture = "外州"
+    session.add(AgencyAssignment(user_id=users["own_agency"].id, assessment_id=assessment.id))
+    session.flush()
     return assessment, link, users
+
+
+IN_SCOPE = ("admin", "province", "own_prefecture", "own_evaluator", "own_agency")
+OUT_OF_SCOPE = ("other_prefecture", "other_evaluator", "other_agency")
 
 
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [
-        ("anonymous", 302),
-        ("admin", 200),
-        ("province", 200),
-        ("own_evaluator", 200),
-        ("other_evaluator", 403),
-    ],
+    [("anonymous", 302)] + [(who, 200) for who in IN_SCOPE] + [(w, 403) for w in OUT_OF_SCOPE],
 )
 def test_access_matrix(client, login, world, page, who, expected):
     assessment, link, users = world
@@ -39,8 +49,9 @@ def test_access_matrix(client, login, world, page, who, expected):
         login(users[who])
     url = page.format(id=assessment.id, link=link.id)
     response = client.get(url)
-    if page == "/" and who == "other_evaluator":
-        expected = 200  # their own (empty) list
+    if page == "/" and who in OUT_OF_SCOPE:
+        expected = 200  # their own list, without this assessment
+        assert assessment.title not in response.get_data(as_text=True)
     assert response.status_code == expected, (url, who)
     if expected == 302:
         assert "/login" in response.headers["Location"]
@@ -140,7 +151,16 @@ WRITES = [
 @pytest.mark.parametrize(("page", "form"), WRITES)
 @pytest.mark.parametrize(
     ("who", "allowed"),
-    [("admin", True), ("province", False), ("own_evaluator", True), ("other_evaluator", False)],
+    [
+        ("admin", True),
+        ("province", False),
+        ("own_prefecture", False),
+        ("other_prefecture", False),
+        ("own_evaluator", True),
+        ("other_evaluator", False),
+        ("own_agency", True),
+        ("other_agency", False),
+    ],
 )
 def test_write_matrix(client, login, world, page, form, who, allowed):
     assessment, link, users = world
@@ -151,11 +171,13 @@ def test_write_matrix(client, login, world, page, form, who, allowed):
     response = client.post(url, data={**form, "csrf_token": token})
     if page == "/a/new" and who == "other_evaluator":
         allowed = True  # for their own county, whatever was posted
+    if page == "/a/new" and who == "own_agency":
+        allowed = False  # an agency runs the assessments assigned to it, creates none
     if allowed:
         assert response.status_code in (200, 302, 422), (url, who, response.status_code)
     else:
         assert response.status_code == 403, (url, who, response.status_code)
-        if who == "province":
+        if who in {"province", "own_prefecture"}:
             assert "只能查看" in response.get_data(as_text=True)
 
 
@@ -168,6 +190,11 @@ def test_write_matrix(client, login, world, page, form, who, allowed):
         ("province", "province", True),
         ("province", "own_evaluator", False),
         ("county", "other_evaluator", False),
+        ("prefecture", "own_prefecture", True),
+        ("prefecture", "other_prefecture", False),
+        ("county", "own_prefecture", False),
+        ("prefecture", "own_evaluator", False),
+        ("county", "own_agency", False),
     ],
 )
 def test_upload_matrix(client, login, world, make_assessment, stage, who, allowed):
@@ -186,3 +213,52 @@ def test_upload_matrix(client, login, world, make_assessment, stage, who, allowe
         content_type="multipart/form-data",
     )
     assert response.status_code == (302 if allowed else 403), (stage, who)
+
+
+# Individual responses (SPEC §1): everyone in scope reads them, except the county role
+# from 州市复核 on; changing them is the admin's, the agency's and the county's (at 县级自评).
+@pytest.mark.parametrize("stage", ["county", "prefecture"])
+@pytest.mark.parametrize("who", IN_SCOPE + OUT_OF_SCOPE)
+def test_responses_by_role_scope_and_stage(client, login, world, session, stage, who):
+    assessment, _, users = world
+    assessment.stage = stage
+    session.flush()
+    login(users[who])
+    seen = who in IN_SCOPE and not (who == "own_evaluator" and stage != "county")
+    response = client.get(f"/a/{assessment.id}/integrity")
+    assert response.status_code == (200 if seen else 403), (stage, who)
+    if who == "own_evaluator" and not seen:
+        assert "不能查看或修改单份答卷" in response.get_data(as_text=True)
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    changed = client.post(
+        f"/a/{assessment.id}/integrity/compute", data={"csrf_token": token}
+    ).status_code
+    may_change = seen and who in {"admin", "own_agency", "own_evaluator"}
+    assert (changed == 302) == may_change, (stage, who, changed)
+    assert changed in (302, 403)
+
+
+@pytest.mark.parametrize(
+    ("page", "allowed"),
+    [
+        ("/counties", {"admin", "province"}),
+        ("/accounts", {"admin", "province", "own_prefecture", "other_prefecture"}),
+        (
+            "/audit",
+            {
+                "admin",
+                "province",
+                "own_prefecture",
+                "other_prefecture",
+                "own_evaluator",
+                "other_evaluator",
+            },
+        ),
+    ],
+)
+@pytest.mark.parametrize("who", IN_SCOPE + OUT_OF_SCOPE)
+def test_service_pages_by_role(client, login, world, page, allowed, who):
+    _, _, users = world
+    login(users[who])
+    assert client.get(page).status_code == (200 if who in allowed else 403), (page, who)

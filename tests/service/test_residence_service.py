@@ -155,7 +155,18 @@ SETTINGS = {
     "opens": "2026-12-01",
     "closes": "2026-12-15",
     "min_duration_s": "40",
+    "confirm": "1",  # the quotas that move are confirmed (collection has started)
 }
+
+
+@pytest.fixture(autouse=True)
+def registry(session):
+    """The counties the forms name, in the registry (new assessments are for its counties)."""
+    from surveyapp.models import County
+
+    session.add(County(province="云南省", prefecture="文山壮族苗族自治州", name="西畴县"))
+    session.add(County(province="云南省", prefecture="文山壮族苗族自治州", name="西畴", kind="县"))
+    session.flush()
 
 
 def test_settings_accept_a_城镇_乡村_split(client, session, login, make_user):

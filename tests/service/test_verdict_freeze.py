@@ -175,7 +175,7 @@ def test_freeze_refused_for_the_wrong_role(client, session, closed, login, make_
     login(make_user("other", role=role))
     response = freeze(client, assessment, _token(client))
     assert response.status_code == 409
-    assert "县级自评的认定结论只能由评估人员定稿" in response.get_data(as_text=True)
+    assert "县级自评的认定结论只能由县级评估人员定稿" in response.get_data(as_text=True)
     assert session.scalars(select(VerdictFreeze)).all() == []
 
 

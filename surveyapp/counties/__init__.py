@@ -1,0 +1,1 @@
+"""The county registry (SPEC §1 "counties"): counties are made here, by admin or province."""
