@@ -30,6 +30,7 @@ ACTIONS = {
     "account": "账号变更",
     "county": "新增县",
     "freeze": "认定结论定稿",
+    "stage": "进入下一阶段",
 }
 
 

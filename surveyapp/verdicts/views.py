@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from analysis.resources import SPECIAL_NOTE, display_figure
 from analysis.tables import InputRefused
@@ -24,6 +25,8 @@ from surveyapp.assessments.views import load_assessment
 from surveyapp.auth import login_required
 from surveyapp.demo import DEMO_POPULATION_SOURCE
 from surveyapp.models import Assessment, SpecialCaseRecord
+from surveyapp.models.assessment import STAGES
+from surveyapp.province import stages
 from surveyapp.verdicts import services, special_cases
 
 blueprint = Blueprint("verdicts", __name__)
@@ -60,7 +63,17 @@ def _page(assessment: Assessment, problems: list[str] | None = None) -> str:
         demo_words=services.DEMO_WORDS,
         special_note=SPECIAL_NOTE,
         figure=display_figure,
+        stages=stages.stage_comparison(session, assessment.county, assessment.year),
+        next_stage=_next_stage_label(session, assessment),
     )
+
+
+def _next_stage_label(session: Session, assessment: Assessment) -> str | None:
+    """The next stage's name when the signed-in user may move the assessment on now."""
+    if stages.advance_refusal(session, assessment, g.user) is not None:
+        return None
+    following = stages.next_stage(assessment.stage)
+    return STAGES[following] if following else None
 
 
 @blueprint.get("/a/<int:assessment_id>/verdict.json")
@@ -88,6 +101,20 @@ def freeze(assessment_id: int) -> ResponseReturnValue:
     session.commit()
     flash("认定结论已定稿")
     return redirect(url_for("verdicts.verdict", assessment_id=assessment.id))
+
+
+@blueprint.post("/a/<int:assessment_id>/verdict/advance")
+@login_required
+def advance(assessment_id: int) -> ResponseReturnValue:
+    assessment = load_assessment(assessment_id)
+    session = db.session()
+    try:
+        created = stages.advance(session, assessment, g.user, db.utcnow())
+    except stages.StageRefused as refused:
+        return _page(assessment, problems=[str(refused)]), 409
+    session.commit()
+    flash(f"已进入{created.stage_label}（新评估为准备中）")
+    return redirect(url_for("verdicts.verdict", assessment_id=created.id))
 
 
 @blueprint.post("/a/<int:assessment_id>/special")
