@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from surveyapp import audit
 from surveyapp.assessments.setup import create_assessment
-from surveyapp.models import Assessment, County, User, VerdictFreeze
+from surveyapp.models import Assessment, County, User
 from surveyapp.models.assessment import STAGES
 from surveyapp.models.summary import VerdictSummary
+from surveyapp.verdicts.services import frozen_verdict
 
 ORDER = tuple(STAGES)  # county, prefecture, province
 # The role (besides admin) that approves the move into each stage.
@@ -72,7 +73,7 @@ def advance_refusal(
     following = next_stage(assessment.stage)
     if following is None:
         return StageRefused("last", "省级评估是 Renke 中的最后阶段，国家认定不在本系统记录")
-    if _frozen(session, assessment.id) is None:
+    if frozen_verdict(session, assessment.id) is None:
         return StageRefused(
             "not_frozen", f"{assessment.stage_label}的认定结论尚未定稿，不能进入下一阶段"
         )
@@ -149,7 +150,7 @@ def stage_comparison(session: Session, county: County, year: int) -> list[StageR
 
 
 def _row(session: Session, assessment: Assessment) -> StageRow:
-    frozen = _frozen(session, assessment.id)
+    frozen = frozen_verdict(session, assessment.id)
     summary = None if frozen else session.get(VerdictSummary, assessment.id)
     approval = certified = reasons = None
     if frozen is not None:
@@ -169,12 +170,6 @@ def _row(session: Session, assessment: Assessment) -> StageRow:
         frozen_at=frozen.frozen_at if frozen else None,
         frozen_by=frozen.frozen_by_name if frozen else None,
     )
-
-
-def _frozen(session: Session, assessment_id: int) -> VerdictFreeze | None:
-    return session.scalars(
-        select(VerdictFreeze).where(VerdictFreeze.assessment_id == assessment_id)
-    ).first()
 
 
 def _stage_assessment(session: Session, county_id: int, year: int, stage: str) -> Assessment | None:
