@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from surveyapp import audit
@@ -102,15 +103,23 @@ def advance(session: Session, assessment: Assessment, approver: User, now: datet
     following = next_stage(assessment.stage)
     assert following is not None  # advance_refusal refuses the last stage
     county = assessment.county
-    created = create_assessment(
-        session,
-        county=county,
-        year=assessment.year,
-        stage=following,
-        title=f"{county.name}{assessment.year}年{STAGES[following]}",
-        **{name: getattr(assessment, name) for name in CARRIED},
-    )
-    session.flush()
+    try:
+        with session.begin_nested():
+            created = create_assessment(
+                session,
+                county=county,
+                year=assessment.year,
+                stage=following,
+                title=f"{county.name}{assessment.year}年{STAGES[following]}",
+                **{name: getattr(assessment, name) for name in CARRIED},
+            )
+            session.flush()
+    except IntegrityError as error:
+        # Two approvers at once: the other request created the stage first (the
+        # database holds one assessment per county, year and stage).
+        raise StageRefused(
+            "exists", f"{county.name}{assessment.year}年的{STAGES[following]}已经存在"
+        ) from error
     audit.record(
         session,
         approver,

@@ -62,6 +62,18 @@ def test_no_move_without_a_frozen_verdict(client, session, closed, make_user):  
     assert _stage(session, assessment, "prefecture") is None
 
 
+def test_two_approvers_at_once_store_one_stage(session, frozen, make_user, monkeypatch):
+    """Both pass the check before either commits: the database's unique rule decides,
+    and the second gets the Chinese reason, not a 500."""
+    admin = make_user("chief", role="admin")
+    stages.advance(session, frozen, admin, utcnow())
+    monkeypatch.setattr(stages, "_stage_assessment", lambda *args: None)  # the race
+    with pytest.raises(stages.StageRefused) as refused:
+        stages.advance(session, frozen, admin, utcnow())
+    assert refused.value.code == "exists" and "州市复核已经存在" in str(refused.value)
+    assert _stage(session, frozen, "prefecture") is not None
+
+
 @pytest.mark.parametrize(
     ("role", "prefecture"), [("province", None), ("evaluator", None), ("prefecture", "别的州")]
 )
