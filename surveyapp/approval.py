@@ -32,6 +32,7 @@ from analysis.schemes import Scheme, load_scheme
 from analysis.standards import Standard, load_standard
 from analysis.tables import InputRefused
 from surveyapp.models import Assessment, Response, SampleException, User
+from surveyapp.tallies import Tally, count_responses
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 #: Lengths of the recorded exception's fields (the model's columns).
@@ -132,30 +133,23 @@ def school_clusters(session: Session, assessment_id: int) -> SchoolClusters | No
     return SchoolClusters(schools, tuple(loose))
 
 
-def sample_counts(session: Session, assessment_id: int) -> SampleCounts:
+def sample_counts(tally: Tally) -> SampleCounts:
     """Valid responses of every instrument, late ones included, scored or not (SPEC §2.5)."""
-    valid = (Response.assessment_id == assessment_id, Response.valid.is_(True))
-
-    def counts(*columns: Any) -> list[Any]:
-        query = select(*columns, func.count()).where(*valid).group_by(*columns)
-        return list(session.execute(query))
-
-    by_group = {str(group): int(n) for group, n in counts(Response.respondent_group)}
-    by_area = {str(area): int(n) for area, n in counts(Response.area) if area is not None}
+    by_group = tally.valid_by(lambda c: c.group)
     by_grade: dict[str, dict[int, int]] = {}
-    for group, grade, n in counts(Response.respondent_group, Response.grade):
-        if grade is not None:
-            by_grade.setdefault(str(group), {})[int(grade)] = int(n)
-    return SampleCounts(sum(by_group.values()), by_group, by_area, by_grade)
+    for (group, grade), n in tally.valid_by(
+        lambda c: None if c.grade is None else (c.group, c.grade)
+    ).items():
+        by_grade.setdefault(group, {})[grade] = n
+    return SampleCounts(
+        sum(by_group.values()), by_group, tally.valid_by(lambda c: c.area), by_grade
+    )
 
 
-def valid_rate(session: Session, assessment_id: int) -> float | None:
-    total, valid = session.execute(
-        select(func.count(), func.sum(case((Response.valid.is_(True), 1), else_=0))).where(
-            Response.assessment_id == assessment_id
-        )
-    ).one()
-    return None if not total else float(valid or 0) / float(total)
+def valid_rate(tally: Tally) -> float | None:
+    total = sum(cell.n for cell in tally.cells)
+    valid = sum(cell.n for cell in tally.valid_cells())
+    return None if not total else float(valid) / float(total)
 
 
 def share_exception(session: Session, assessment_id: int) -> ShareException | None:
@@ -203,16 +197,22 @@ def record_share_exception(
 
 
 def live_approval(
-    session: Session, assessment: Assessment, *, plan: SamplePlan | None = None
+    session: Session,
+    assessment: Assessment,
+    *,
+    plan: SamplePlan | None = None,
+    tally: Tally | None = None,
 ) -> ApprovalReport | None:
     """The approval from the valid responses collected so far, clustered by school,
     with the sample checked against ``plan`` (from 常住人口; None when not entered);
-    None before any scored response."""
+    None before any scored response. ``tally``: the responses counted already in this
+    request, if any."""
     sums = group_sums(session, assessment.id)
     if not sums:
         return None
     standard = standard_for(assessment.standard)
     settings = standard.approval
+    tally = tally or count_responses(session, assessment)
     try:
         return estimate_from_sums(
             sums,
@@ -220,11 +220,11 @@ def live_approval(
             ci=settings.interval,
             level=settings.level,
             threshold=settings.threshold,
-            valid_rate=valid_rate(session, assessment.id),
+            valid_rate=valid_rate(tally),
             valid_rate_warning=standard.sampling.valid_rate_warning,
             plan=plan,
             settings=standard.sampling,
-            counts=sample_counts(session, assessment.id),
+            counts=sample_counts(tally),
             exception=share_exception(session, assessment.id),
         )
     except InputRefused:

@@ -10,16 +10,15 @@ split's own classes: 城区 / 镇区 / 乡村, or 城镇 / 乡村 where only tha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis.residence import answers_in_class, area_quotas, counts_in_classes, split_classes
 from analysis.sampling import SamplePlan, plan_from_standard
 from analysis.vocabulary import AREAS, OUTSIDE
 from surveyapp.approval import standard_for
-from surveyapp.models import Assessment, Response
+from surveyapp.models import Assessment
+from surveyapp.tallies import Tally, count_responses
 
 
 def sample_plan(assessment: Assessment) -> SamplePlan | None:
@@ -78,17 +77,11 @@ class Progress:
     outside: int  # valid respondents living outside the county (县外): in no area
 
 
-def progress(session: Session, assessment: Assessment) -> Progress:
-    """Valid responses per group, area (statistical class), grade band and school."""
-    valid = (Response.assessment_id == assessment.id, Response.valid.is_(True))
-
-    def counts(*columns: Any) -> list[tuple[Any, ...]]:
-        query = select(*columns, func.count()).where(*valid)
-        for column in columns:
-            query = query.where(column.is_not(None))
-        return [tuple(row) for row in session.execute(query.group_by(*columns))]
-
-    grades = counts(Response.respondent_group, Response.grade)
+def progress(session: Session, assessment: Assessment, *, tally: Tally | None = None) -> Progress:
+    """Valid responses per group, area (statistical class), grade band and school;
+    from ``tally`` when the caller has counted the responses already."""
+    tally = tally or count_responses(session, assessment)
+    grades = tally.valid_by(lambda c: None if c.grade is None else (c.group, c.grade))
     plan = sample_plan(assessment)
     bands: dict[str, dict[str, int]] = {}
     for group, names in plan.grades.items() if plan else ():
@@ -96,16 +89,16 @@ def progress(session: Session, assessment: Assessment) -> Progress:
         for name in names:
             low, high = _band_range(name)
             bands[group][name] = sum(
-                int(n) for g, grade, n in grades if g == group and low <= int(grade) <= high
+                n for (g, grade), n in grades.items() if g == group and low <= grade <= high
             )
-    areas = {str(area): int(n) for area, n in counts(Response.area)}
-    residences = {str(answer): int(n) for answer, n in counts(Response.residence)}
+    areas = tally.valid_by(lambda c: c.area)
+    residences = tally.valid_by(lambda c: c.residence)
     return Progress(
         plan,
-        groups={str(group): int(n) for group, n in counts(Response.respondent_group)},
+        groups=tally.valid_by(lambda c: c.group),
         areas=areas,
         bands=bands,
-        schools={str(code): int(n) for code, n in counts(Response.school_code)},
+        schools=tally.valid_by(lambda c: c.school),
         area_rows=_area_rows(assessment, areas),
         outside=residences.get(OUTSIDE, 0),
     )

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis.responses import CHINESE_HEADERS
@@ -20,6 +20,7 @@ from analysis.tables import spreadsheet_safe_row
 from surveyapp.approval import standard_for
 from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
 from surveyapp.models.questionnaire import INSTRUMENTS
+from surveyapp.tallies import Tally, count_responses
 
 EXPORT_COLUMNS = [
     "response_id",
@@ -73,18 +74,14 @@ def list_assessments(
     ]
 
 
-def group_counts(session: Session, assessment_id: int) -> dict[str, dict[str, int]]:
+def group_counts(tally: Tally) -> dict[str, dict[str, int]]:
     """Valid and all responses per group."""
-    rows = session.execute(
-        select(
-            Response.respondent_group,
-            func.count(),
-            func.count().filter(Response.valid.is_(True)),
-        )
-        .where(Response.assessment_id == assessment_id)
-        .group_by(Response.respondent_group)
-    )
-    return {group: {"all": total, "valid": valid} for group, total, valid in rows}
+    counts: dict[str, dict[str, int]] = {}
+    for cell in tally.cells:
+        group = counts.setdefault(cell.group, {"all": 0, "valid": 0})
+        group["all"] += cell.n
+        group["valid"] += cell.n if cell.valid else 0
+    return counts
 
 
 def links_of(session: Session, assessment_id: int) -> list[CollectionLink]:
@@ -280,39 +277,33 @@ def export_xlsx_file(
 
 
 XLSX_BLOCK = 256 * 1024
-STRAIGHT_LINING_MIN_ITEMS = 5  # as analysis.signals.quality_signals's min_items
 
 
-def quality_signals(session: Session, assessment: Assessment) -> tuple[SignalCell, ...]:
+def quality_signals(
+    session: Session, assessment: Assessment, *, tally: Tally | None = None
+) -> tuple[SignalCell, ...]:
     """Data-quality signals per group and mode (SPEC §2.5), counted in SQL.
 
     The same counts as :func:`analysis.signals.quality_signals` on the export (a test
     holds the two together), without reading every response into Python.
     """
-    coded = Response.coded
-    eligible = Response.valid.is_(True) & (Response.answered >= STRAIGHT_LINING_MIN_ITEMS)
-
-    def count(condition: Any) -> Any:
-        return func.sum(case((condition, 1), else_=0))
-
-    rows = session.execute(
-        select(
-            Response.respondent_group,
-            Response.mode,
-            func.count(),
-            count(Response.valid.is_(True)),
-            count(coded("too_fast") | (Response.duration_s < assessment.min_duration_s)),
-            count(coded("duplicate")),
-            count(coded("not_resident")),
-            count(eligible),
-            count(eligible & Response.straight_lined.is_(True)),
+    tally = tally or count_responses(session, assessment)
+    cells: dict[tuple[str, str], list[int]] = {}
+    for cell in tally.cells:
+        eligible = cell.valid and cell.answered_enough
+        flags = (
+            True,
+            cell.valid,
+            cell.coded("too_fast") or cell.fast,
+            cell.coded("duplicate"),
+            cell.coded("not_resident"),
+            eligible,
+            eligible and cell.straight_lined,
         )
-        .where(Response.assessment_id == assessment.id)
-        .group_by(Response.respondent_group, Response.mode)
-    )
-    counts = [
-        SignalCounts(group, mode, *(int(n or 0) for n in numbers)) for group, mode, *numbers in rows
-    ]
+        sums = cells.setdefault((cell.group, cell.mode), [0] * len(flags))
+        for index, flag in enumerate(flags):
+            sums[index] += cell.n if flag else 0
+    counts = [SignalCounts(group, mode, *numbers) for (group, mode), numbers in cells.items()]
     return signals_from_counts(counts, min_cell=standard_for(assessment.standard).sampling.min_cell)
 
 
@@ -332,21 +323,18 @@ class SchoolTarget:
 
 
 def school_targets(
-    session: Session, assessment: Assessment, quotas: dict[str, int] | None
+    session: Session,
+    assessment: Assessment,
+    quotas: dict[str, int] | None,
+    *,
+    tally: Tally | None = None,
 ) -> list[SchoolTarget]:
     """Each school's share of the 学生 and 家长 quotas by its students (rounded up, so
     the shares cover the quota), and its valid responses of those groups."""
-    rows = session.execute(
-        select(Response.school_code, Response.respondent_group, func.count())
-        .where(
-            Response.assessment_id == assessment.id,
-            Response.valid.is_(True),
-            Response.respondent_group.in_(SCHOOL_GROUPS),
-            Response.school_code.is_not(None),
-        )
-        .group_by(Response.school_code, Response.respondent_group)
+    tally = tally or count_responses(session, assessment)
+    done = tally.valid_by(
+        lambda c: (c.school, c.group) if c.school is not None and c.group in SCHOOL_GROUPS else None
     )
-    done = {(str(code), str(group)): int(n) for code, group, n in rows}
     schools = assessment.county.schools
     enrolment = sum(s.primary_students + s.junior_students for s in schools)
     result = []

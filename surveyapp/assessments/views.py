@@ -32,6 +32,7 @@ from surveyapp.field import entry as field_entry
 from surveyapp.models import Assessment, CollectionLink, County, InvalidTransition
 from surveyapp.models.assessment import STAGES, STATE_LABELS
 from surveyapp.models.link import GROUPS
+from surveyapp.tallies import count_responses
 
 blueprint = Blueprint("assessments", __name__)
 DEFAULT_PROVINCE = "云南省"
@@ -83,27 +84,33 @@ def index() -> str:
 def detail(assessment_id: int) -> str:
     assessment = load_assessment(assessment_id)
     session = db.session()
-    progress = quotas.progress(session, assessment)
+    tally = count_responses(session, assessment)  # one scan for all counts of this page
+    progress = quotas.progress(session, assessment, tally=tally)
     return render_template(
         "assessments/detail.html",
         assessment=assessment,
         groups=GROUPS,
-        counts=services.group_counts(session, assessment_id),
+        counts=services.group_counts(tally),
         progress=progress,
         bars=services.hourly_bars(
             session, assessment, db.utcnow(), ZoneInfo(current_app.config["RENKE_TIMEZONE"])
         ),
         school_targets=services.school_targets(
-            session, assessment, dict(progress.plan.groups.quotas) if progress.plan else None
+            session,
+            assessment,
+            dict(progress.plan.groups.quotas) if progress.plan else None,
+            tally=tally,
         ),
-        signals=services.quality_signals(session, assessment),
-        late=collect_services.late_counts(session, assessment_id),
+        signals=services.quality_signals(session, assessment, tally=tally),
+        late=collect_services.late_counts(tally),
         modes=field_entry.mode_summary(
             session, assessment_id, standard_for(assessment.standard).sampling.min_cell
         ),
         may_manage=may_manage(g.user, assessment),
         result=SimpleNamespace(
-            approval=live_approval(session, assessment, plan=quotas.sample_plan(assessment))
+            approval=live_approval(
+                session, assessment, plan=quotas.sample_plan(assessment), tally=tally
+            )
         ),
         std=standard_for(assessment.standard),
         state=STATE_LABELS[assessment.state_at(db.utcnow())],

@@ -16,6 +16,7 @@ from surveyapp.collect.forms import Submission
 from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
 from surveyapp.responses import response_row
 from surveyapp.security import FormKey
+from surveyapp.tallies import Tally
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
@@ -236,11 +237,8 @@ class LateCounts:
     late_valid: int
 
 
-def late_counts(session: Session, assessment_id: int) -> LateCounts:
-    row = session.execute(
-        select(
-            func.count(),
-            func.count().filter(Response.valid.is_(True)),
-        ).where(Response.assessment_id == assessment_id, Response.late.is_(True))
-    ).one()
-    return LateCounts(late=int(row[0] or 0), late_valid=int(row[1] or 0))
+def late_counts(tally: Tally) -> LateCounts:
+    late = [cell for cell in tally.cells if cell.late]
+    return LateCounts(
+        late=sum(cell.n for cell in late), late_valid=sum(cell.n for cell in late if cell.valid)
+    )
