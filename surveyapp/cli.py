@@ -232,17 +232,21 @@ def _one_user(session: Session, name: str) -> User:
     return user
 
 
-@user_group.command("disable")
-@click.argument("name")
-def user_disable(name: str) -> None:
-    """Disable a user: no more sign-in, and every open session ends at once."""
+def _set_disabled(name: str, disabled: bool) -> None:
+    from surveyapp.accounts.services import set_disabled
+
     app = _app()
     with app.app_context():
         session = db.session()
-        from surveyapp.accounts.services import set_disabled
-
-        set_disabled(session, None, _one_user(session, name), True)
+        set_disabled(session, None, _one_user(session, name), disabled)
         session.commit()
+
+
+@user_group.command("disable")
+@click.argument("name")
+def user_disable(name: str) -> None:
+    """停用账号：不能再登录，所有已登录的会话立即失效。"""
+    _set_disabled(name, True)
     click.echo(f"已停用用户 {name}，其所有登录已失效")
 
 
@@ -250,13 +254,7 @@ def user_disable(name: str) -> None:
 @click.argument("name")
 def user_enable(name: str) -> None:
     """重新启用已停用的账号。"""
-    from surveyapp.accounts.services import set_disabled
-
-    app = _app()
-    with app.app_context():
-        session = db.session()
-        set_disabled(session, None, _one_user(session, name), False)
-        session.commit()
+    _set_disabled(name, False)
     click.echo(f"已重新启用用户 {name}")
 
 
