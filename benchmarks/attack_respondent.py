@@ -33,7 +33,17 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_respondent import DEVICE, KEY, RENKE, ROOT, first_options, free_port, wait_until_up
+from bench_respondent import (
+    DEVICE,
+    KEY,
+    RENKE,
+    ROOT,
+    demo_counts,
+    first_options,
+    free_port,
+    post_form,
+    wait_until_up,
+)
 
 
 def fetch(port: int, path: str) -> tuple[str, str | None]:
@@ -60,28 +70,10 @@ def stuffed(port: int, path: str) -> dict[str, str]:
 
 def post(port: int, path: str, key: str, answers: dict[str, str], cookie: str | None) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    if cookie:
-        headers["Cookie"] = f"rk_device={cookie}"
-    connection.request(
-        "POST", path, body=urllib.parse.urlencode({"key": key, **answers}), headers=headers
-    )
-    status = connection.getresponse().status
+    form = urllib.parse.urlencode({"key": key, **answers})
+    status = post_form(connection, path, form, cookie).status
     connection.close()
     return status
-
-
-def counts(env: dict[str, str]) -> tuple[int, int]:
-    listed = subprocess.run(
-        RENKE + ["assessments", "--format", "json"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    row = json.loads(listed)[0]
-    return int(row["responses"] or 0), int(row["valid"] or 0)
 
 
 def held_forms(
@@ -169,11 +161,11 @@ def main() -> int:
                 lambda: held_forms(port, path, options.forms, options.hold, keep_cookie=True),
             ),
         ]
-        before = counts(env)
+        before = demo_counts(env)
         for name, step in steps:
             started = time.monotonic()
             statuses = step()
-            after = counts(env)
+            after = demo_counts(env)
             print(
                 f"{name}: {sum(statuses.values())} posts in {time.monotonic() - started:.1f} s, "
                 f"statuses {dict(sorted(statuses.items()))}; "

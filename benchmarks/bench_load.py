@@ -57,6 +57,7 @@ from bench_respondent import (  # noqa: E402
     first_options,
     free_port,
     percentile,
+    post_form,
     start_redis,
     wait_until_up,
 )
@@ -149,16 +150,7 @@ def phone(
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             form = urllib.parse.urlencode({"key": key.group(1), **first_options(html)})
             started = time.perf_counter()
-            connection.request(
-                "POST",
-                path,
-                body=form,
-                headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Cookie": f"rk_device={device.group(1)}",
-                },
-            )
-            answer = connection.getresponse()
+            answer = post_form(connection, path, form, device.group(1))
             answer.read()
             took = time.perf_counter() - started
             with lock:

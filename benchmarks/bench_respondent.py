@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import re
 import secrets
@@ -104,16 +105,7 @@ class Load:
                 if not match or not device:
                     raise RuntimeError("no key or no device cookie with the form")
                 form = urllib.parse.urlencode({"key": match.group(1), **first_options(html)})
-                connection.request(
-                    "POST",
-                    path,
-                    body=form,
-                    headers={
-                        "Content-Type": "application/x-www-form-urlencoded",
-                        "Cookie": f"rk_device={device.group(1)}",
-                    },
-                )
-                answer = connection.getresponse()
+                answer = post_form(connection, path, form, device.group(1))
                 answer.read()
                 posted = time.perf_counter()
                 if answer.status == 429:
@@ -131,6 +123,31 @@ class Load:
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         connection.close()
+
+
+def demo_counts(env: dict[str, str]) -> tuple[int, int]:
+    """(stored, stored valid) of the demo assessment, as `renke assessments` reports them."""
+    listed = subprocess.run(
+        RENKE + ["assessments", "--format", "json"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    row = json.loads(listed)[0]
+    return int(row["responses"] or 0), int(row["valid"] or 0)
+
+
+def post_form(
+    connection: http.client.HTTPConnection, path: str, form: str, device: str | None
+) -> http.client.HTTPResponse:
+    """POST an urlencoded answer form, with the phone's device cookie when it has one."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if device:
+        headers["Cookie"] = f"rk_device={device}"
+    connection.request("POST", path, body=form, headers=headers)
+    return connection.getresponse()
 
 
 def start_redis() -> tuple[subprocess.Popen[bytes], str]:
@@ -229,16 +246,7 @@ def run(database: str, clients: int, submissions: int, workers: int, storage: st
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
-        stored = json.loads(
-            subprocess.run(
-                RENKE + ["assessments", "--format", "json"],
-                env=env,
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-        )[0]["responses"]
+        stored, _ = demo_counts(env)
     finally:
         if server is not None:
             os.killpg(server.pid, 15)
