@@ -28,6 +28,8 @@ PASSWORD = "浏览器测试密码2026"
 def test_from_a_new_county_to_a_counted_phone_answer(
     chromium: Any, live_server: Any, output_dir: Path, tmp_path: Path
 ) -> None:
+    from playwright.sync_api import expect  # imported here: without playwright the suite skips
+
     shots = output_dir / "screenshots"
     with Session(live_server.engine) as session:
         session.add(
@@ -51,7 +53,7 @@ def test_from_a_new_county_to_a_counted_phone_answer(
         page.fill("input[name=name]", "示例新县")
         page.fill("input[name=code]", "532626")
         page.click("form button[type=submit]")
-        assert "已添加 文山州示例新县" in page.content()
+        expect(page.locator("body")).to_contain_text("已添加 文山州示例新县")
         page.screenshot(path=str(shots / "evaluator-counties.png"), full_page=True)
 
         page.goto(f"{live_server.url}/a/new")
@@ -70,21 +72,21 @@ def test_from_a_new_county_to_a_counted_phone_answer(
         }.items():
             page.fill(f"#{name}", value)
         page.click("form.card button[type=submit]")
-        assert "评估已创建" in page.content(), page.content()[:2000]
+        expect(page.locator("body")).to_contain_text("评估已创建")
         detail_url = page.url
         csv_file = tmp_path / "学校.csv"
         csv_file.write_bytes(schools_csv())
         page.click("text=学校与县级数据")
         page.locator("input[type=file]").first.set_input_files(str(csv_file))
         page.locator("form:has(input[type=file]) button").first.click()
-        assert "已接受" in page.content(), page.content()[:3000]
+        expect(page.locator("body")).to_contain_text("已接受")
         page.goto(detail_url)
         page.click("text=问卷链接与二维码")
         page.click("text=生成常用链接")
-        assert "新增" in page.content()
+        expect(page.locator("body")).to_contain_text("新增")
         page.goto(detail_url)
         page.click("text=开始收集")
-        assert "已开始收集" in page.content()
+        expect(page.locator("body")).to_contain_text("已开始收集")
 
         with Session(live_server.engine) as session:
             county = session.scalars(select(County).where(County.name == "示例新县")).one()
