@@ -21,10 +21,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from scipy import stats
 
-from analysis.standards import DeclineRule
+from analysis.standards import SECTION_LABELS, DeclineRule, Standard
+
+#: The aspects whose items are monitored, with their names in the listings.
+ITEM_ASPECTS = {"government": "政府保障程度", "quality": "教育质量"}
 
 
 @dataclass(frozen=True)
@@ -166,3 +170,51 @@ def review_years(
             )
         )
     return reviews
+
+
+def verdict_measures(verdict: Mapping[str, Any], standard: Standard) -> dict[str, dict[str, Any]]:
+    """Every monitored measure of a verdict's JSON (SPEC §5), ``{key: {"passed", "label"}}``.
+
+    The keys are those of :class:`YearResult`: ``indicators.<学段>.<school code>`` — the
+    school's 资源配置 under 办法 第六条 (7 indicators, at least 6 达标 and the rest at 85%
+    or more), since 第六条 decides 达标 per school; ``cv.<学段>.<indicator>`` — a
+    差异系数 (第六条); ``items.<aspect>.<id>`` — an item of 政府保障程度 (第七条) or
+    教育质量 (第八条), ``passed`` null when missing. Labels carry the year's figures.
+    """
+    measures: dict[str, dict[str, Any]] = {}
+    resource = verdict["resource"]
+    for school in resource["schools"]:
+        section = SECTION_LABELS[school["section"]]
+        label = f"{school['name']}（{section}）资源配置指标"
+        if school["below"]:
+            shorts = "、".join(standard.indicator(key).short for key in school["below"])
+            label += f"：{school['met']}/7 项达标（{shorts}未达标）"
+        key = f"indicators.{school['section']}.{school['code']}"
+        measures[key] = {"passed": bool(school["passed"]), "label": label}
+    for section, by_key in resource["cv"].items():
+        for indicator, cv in by_key.items():
+            name = f"{SECTION_LABELS[section]}{standard.indicator(indicator).name}差异系数"
+            figure = cv["display"] if cv["display"] is not None else "缺失"
+            label = f"{name} {figure}（标准 ≤ {cv['threshold']:g}）"
+            measures[f"cv.{section}.{indicator}"] = {"passed": bool(cv["passed"]), "label": label}
+    for aspect, words in ITEM_ASPECTS.items():
+        for item in verdict[aspect]["items"]:
+            label = f"{words}第 {item['id']} 项：{item['title']}"
+            measures[f"items.{aspect}.{item['id']}"] = {"passed": item["passed"], "label": label}
+    return measures
+
+
+def year_result(
+    year: int,
+    measures: Mapping[str, Mapping[str, Any]],
+    approval: float | None,
+    approval_se: float | None,
+) -> YearResult:
+    """A :class:`YearResult` from stored measures (:func:`verdict_measures`)."""
+    return YearResult(
+        year,
+        {key: m["passed"] for key, m in measures.items()},
+        approval,
+        approval_se,
+        {key: m["label"] for key, m in measures.items()},
+    )

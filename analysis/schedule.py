@@ -26,6 +26,7 @@ STAGES: Final[dict[str, str]] = {
     "prefecture": "州市复核",
     "province": "省级评估",
     "national": "国家认定",
+    "monitoring": "年度监测",  # yearly, after certification (第十四条); no deadline here
 }
 
 

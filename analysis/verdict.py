@@ -53,6 +53,7 @@ class ApprovalInput:
     source: str
     threshold: float = 0.85
     sample: SampleCheck | None = None
+    se: float | None = None  # the overall estimate's standard error (yearly monitoring)
 
 
 def _approval_problem(where: str, message: str) -> InputRefused:
@@ -140,7 +141,14 @@ def approval_from_analysis(
         source="analysis",
         threshold=threshold,
         sample=recheck_sample(sample, target) if isinstance(sample, Mapping) else None,
+        se=_se(overall.get("se") if isinstance(overall, Mapping) else None),
     )
+
+
+def _se(raw: object) -> float | None:
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw):
+        return float(raw)
+    return None
 
 
 def _ci(raw: object) -> tuple[float, float] | None:
@@ -176,6 +184,7 @@ def approval_from_report(report: Any, *, threshold: float | None = None) -> Appr
         source="responses",
         threshold=threshold,
         sample=getattr(report, "sample", None),
+        se=_se(getattr(overall, "se", None)),
     )
 
 
@@ -297,10 +306,12 @@ class ApprovalResult:
     passed: bool | None = None
     sample: SampleCheck | None = None
     level: float = 0.95
+    se: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "approval": self.approval,
+            "se": self.se,
             "ci": list(self.ci) if self.ci else None,
             "met": self.met,
             "certainty": self.certainty,
@@ -424,6 +435,7 @@ def _approval_result(approval: ApprovalInput | None, standard: Standard) -> Appr
         passed,
         approval.sample,
         standard.approval.level,
+        approval.se,
     )
 
 

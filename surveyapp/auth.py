@@ -22,8 +22,13 @@ from surveyapp import db
 from surveyapp.models import AgencyAssignment, Assessment, County, User
 
 View = TypeVar("View", bound=Callable[..., Any])
-# The stage at which each role uploads indicator files (SPEC §1, "indicator files").
-UPLOAD_STAGE = {"province": "province", "prefecture": "prefecture", "evaluator": "county"}
+# The stages at which each role uploads indicator files (SPEC §1, "indicator files"); the
+# province's 年度监测 as its 省级评估 (办法 第十四条).
+UPLOAD_STAGES = {
+    "province": frozenset({"province", "monitoring"}),
+    "prefecture": frozenset({"prefecture"}),
+    "evaluator": frozenset({"county"}),
+}
 # The roles that read the audit log (SPEC §1 "audit log").
 AUDIT_ROLES = frozenset({"admin", "province", "prefecture", "evaluator"})
 # Counties and the plan (SPEC §1 "counties, plan import").
@@ -79,7 +84,7 @@ def may_upload(user: User, assessment: Assessment) -> bool:
     """Upload indicator files: admin, or the role whose stage the assessment is, in scope."""
     if user.role == "admin":
         return True
-    if UPLOAD_STAGE.get(user.role) != assessment.stage:
+    if assessment.stage not in UPLOAD_STAGES.get(user.role, frozenset()):
         return False
     return user.may_see_county(assessment.county)
 

@@ -21,6 +21,7 @@ from surveyapp.models import (
     Response,
 )
 from surveyapp.models.questionnaire import INSTRUMENTS
+from surveyapp.province.monitoring import monitoring_refusal
 from surveyapp.questionnaires.builtin import builtin_questionnaire
 from surveyapp.quotas import sample_plan
 
@@ -183,7 +184,11 @@ def settings_record(assessment: Assessment) -> dict[str, object]:
     return values
 
 
-class DuplicateAssessment(ValueError):
+class StageRefused(ValueError):
+    """The stage chosen is not allowed for this county and year; the message says why."""
+
+
+class DuplicateAssessment(StageRefused):
     """One assessment per county, year and stage."""
 
     def __init__(self) -> None:
@@ -195,6 +200,7 @@ def create_from_settings(session: Session, fields: dict[str, Any], *, province: 
     county = county_for(session, province, fields["prefecture"], fields["county"])
     set_county_kind(session, county, fields["kind"])
     _refuse_duplicate(session, county, fields["year"], fields["stage"], None)
+    _refuse_monitoring(session, county, fields["year"], fields["stage"])
     title = fields["title"] or f"{county.name}{fields['year']}年义务教育优质均衡发展社会认可度调查"
     assessment = create_assessment(
         session, county=county, year=fields["year"], stage=fields["stage"], title=title
@@ -205,8 +211,17 @@ def create_from_settings(session: Session, fields: dict[str, Any], *, province: 
 
 def update_settings(session: Session, assessment: Assessment, fields: dict[str, Any]) -> None:
     _refuse_duplicate(session, assessment.county, assessment.year, fields["stage"], assessment.id)
+    _refuse_monitoring(session, assessment.county, assessment.year, fields["stage"])
     set_county_kind(session, assessment.county, fields["kind"])
     apply_settings(assessment, fields | {"title": fields["title"] or assessment.title})
+
+
+def _refuse_monitoring(session: Session, county: County, year: int, stage: str) -> None:
+    """年度监测 only for a county certified in an earlier year (SPEC §2.4)."""
+    if stage == "monitoring":
+        refusal = monitoring_refusal(session, county, year)
+        if refusal is not None:
+            raise StageRefused(refusal)
 
 
 def _refuse_duplicate(

@@ -213,7 +213,7 @@ def new() -> ResponseReturnValue:
         return _settings_page(form, None, own, 422)
     try:
         assessment = setup.create_from_settings(session, fields, province=DEFAULT_PROVINCE)
-    except setup.DuplicateAssessment as refused:
+    except setup.StageRefused as refused:
         form.errors["stage"] = str(refused)
         return _settings_page(form, None, own, 422)
     except setup.NotInRegistry as refused:
@@ -249,7 +249,7 @@ def settings(assessment_id: int) -> ResponseReturnValue:
     before, plan_before = setup.settings_record(assessment), setup.plan_figures(assessment)
     try:
         setup.update_settings(db.session(), assessment, fields)
-    except setup.DuplicateAssessment as refused:
+    except setup.StageRefused as refused:
         form.errors["stage"] = str(refused)
         return _settings_page(form, assessment, assessment.county, 422)
     moves = setup.quota_moves(plan_before, setup.plan_figures(assessment))

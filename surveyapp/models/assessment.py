@@ -9,7 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from surveyapp.db import Base, UTCDateTime, one_of, utcnow
 from surveyapp.models.county import County
 
-STAGES = {"county": "县级自评", "prefecture": "州市复核", "province": "省级评估"}
+# 年度监测 (办法 第十四、十七条): a certified county re-checked in a later year, run with
+# the same files and survey; not a step of the certification workflow.
+STAGES = {
+    "county": "县级自评",
+    "prefecture": "州市复核",
+    "province": "省级评估",
+    "monitoring": "年度监测",
+}
 STATES = ("draft", "collecting", "closed")
 STATE_LABELS = {
     "draft": "准备中",

@@ -3,7 +3,7 @@ against its planned year, read from stored verdict summaries (SPEC §2.4, §5)."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analysis.monitoring import verdict_measures
 from analysis.plan import Plan, PlannedCounty, short_name
 from analysis.schedule import (
     STAGES,
@@ -22,9 +23,11 @@ from analysis.schedule import (
     progress_by_year,
     stage_due_dates,
 )
+from surveyapp.approval import standard_for
 from surveyapp.db import utcnow
 from surveyapp.models import Assessment, County, VerdictSummary
 from surveyapp.models.assessment import state_at
+from surveyapp.province.monitoring import CountyMonitoring, certified_in, county_monitoring
 
 STAGE_ORDER = tuple(STAGES)
 VERDICT_FILTERS = {
@@ -32,6 +35,8 @@ VERDICT_FILTERS = {
     "not_certified": "未达标",
     "pending": "尚无结论",
     "overdue": "逾期",
+    "accountability": "年度监测问责",
+    "revoke": "撤销称号",
 }
 
 
@@ -89,8 +94,14 @@ def record_summary(
     sample_ok: bool | None,
     reasons: Iterable[str],
     frozen: bool = False,
+    approval_se: float | None = None,
+    measures: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> VerdictSummary:
-    """Write (or replace) the stored summary of an assessment's verdict."""
+    """Write (or replace) the stored summary of an assessment's verdict.
+
+    ``measures`` are the monitored measures (:func:`analysis.monitoring.verdict_measures`),
+    empty when there is no verdict yet.
+    """
     summary = session.get(VerdictSummary, assessment.id)
     if summary is None:
         summary = VerdictSummary(assessment_id=assessment.id)
@@ -103,6 +114,8 @@ def record_summary(
     summary.sample_ok = sample_ok
     summary.reasons = list(reasons)
     summary.frozen = frozen
+    summary.approval_se = approval_se
+    summary.measures = {key: dict(value) for key, value in (measures or {}).items()}
     session.flush()
     return summary
 
@@ -138,6 +151,7 @@ class CountyRow:
     planned_year: int | None
     current: StageRecord | None
     overdue: tuple[Overdue, ...]
+    monitoring: CountyMonitoring | None = None  # None: never certified
 
     @property
     def key(self) -> tuple[str, str]:
@@ -192,6 +206,7 @@ class CountyRow:
             "overdue": bool(self.overdue),
             "overdue_stages": [o.stage for o in self.overdue],
             "reasons": list(self.reasons),
+            "monitoring": self.monitoring.as_dict() if self.monitoring else None,
         }
 
 
@@ -213,6 +228,10 @@ class Filters:
             return False
         if self.verdict == "overdue":
             return bool(row.overdue)
+        if self.verdict == "accountability":
+            return row.monitoring is not None and row.monitoring.accountability
+        if self.verdict == "revoke":
+            return row.monitoring is not None and row.monitoring.revoke
         return self.verdict is None or verdict_class(row) == self.verdict
 
 
@@ -303,6 +322,13 @@ def county_rows(
         .order_by(County.prefecture, County.name)
     ).all()
     records, passed = _stage_records(session, province, now)
+    certified = {
+        county_id: year
+        for county_id, mine in records.items()
+        if (year := certified_in((r.stage, r.year, r.frozen, r.certified) for r in mine))
+        is not None
+    }
+    monitoring = county_monitoring(session, certified)
     rows = []
     for c in counties:
         mine = records.get(c.id, [])
@@ -310,7 +336,18 @@ def county_rows(
         if c.planned_year is not None:
             overdue = tuple(overdue_stages(c.planned_year, _completed_stages(mine), now))
         current = max(mine, key=lambda r: r.rank) if mine else None
-        rows.append(CountyRow(c.id, c.prefecture, c.name, c.code, c.planned_year, current, overdue))
+        rows.append(
+            CountyRow(
+                c.id,
+                c.prefecture,
+                c.name,
+                c.code,
+                c.planned_year,
+                current,
+                overdue,
+                monitoring.get(c.id),
+            )
+        )
     return rows, passed
 
 
@@ -353,7 +390,15 @@ SORT_KEYS: dict[str, Callable[[CountyRow], Any]] = {
     "approval": lambda r: r.approval,
     "sample_ok": lambda r: r.sample_ok,
     "overdue": lambda r: len(r.overdue),
+    "monitoring": lambda r: _monitoring_rank(r),
 }
+
+
+def _monitoring_rank(row: CountyRow) -> int | None:
+    """撤销称号 above 问责 above monitored; None (blank) for counties never certified."""
+    if row.monitoring is None:
+        return None
+    return 2 * row.monitoring.revoke + row.monitoring.accountability
 
 
 def sort_rows(rows: list[CountyRow], key: str, descending: bool = False) -> list[CountyRow]:
@@ -371,10 +416,14 @@ def refresh_summary(session: Session, assessment: Assessment, zone: tzinfo) -> V
     """Compute an assessment's verdict now and store its summary for the overview.
 
     Called where the verdict's inputs change (an accepted upload) and by the explicit
-    refresh of the overview; never by a page view.
+    refresh of the overview; never by a page view. A frozen verdict is summarised as
+    frozen (定稿): what was signed, not what the data say now.
     """
-    from surveyapp.verdicts.services import assessment_verdict
+    from surveyapp.verdicts.services import assessment_verdict, frozen_verdict
 
+    frozen = frozen_verdict(session, assessment.id)
+    if frozen is not None:
+        return summary_from_verdict(session, assessment, frozen.verdict, frozen=True)
     result = assessment_verdict(session, assessment, zone)
     if result.verdict is None:
         overall = result.approval.overall if result.approval else None
@@ -395,9 +444,12 @@ def refresh_summary(session: Session, assessment: Assessment, zone: tzinfo) -> V
 def summary_from_verdict(
     session: Session, assessment: Assessment, verdict: dict[str, Any], *, frozen: bool = False
 ) -> VerdictSummary:
-    """Store the summary of a verdict's JSON (SPEC §5), as computed or as frozen."""
+    """Store the summary of a verdict's JSON (SPEC §5), as computed or as frozen, with
+    the measures yearly monitoring compares (every stage: the certifying year is the
+    first year of the comparison)."""
     approval = verdict["approval"]
     ci = approval.get("ci")
+    standard = standard_for(str(verdict.get("standard") or assessment.standard))
     return record_summary(
         session,
         assessment,
@@ -408,17 +460,27 @@ def summary_from_verdict(
         sample_ok=approval.get("sample_ok"),
         reasons=verdict["reasons"],
         frozen=frozen,
+        approval_se=approval.get("se"),  # absent from verdicts frozen before monitoring
+        measures=verdict_measures(verdict, standard),
     )
 
 
 def refresh_province(session: Session, province: str, zone: tzinfo) -> int:
-    """Recompute and store the summary of every county's latest assessment."""
+    """Recompute and store the summary of every county's latest assessment, and of every
+    省级评估 and 年度监测 whose summary has no measures yet (stored before monitoring)."""
     rows, _ = county_rows(session, province, utcnow())
+    wanted = {row.current.assessment_id for row in rows if row.current is not None}
+    stored = session.execute(
+        select(VerdictSummary.assessment_id, VerdictSummary.measures)
+        .join(Assessment, Assessment.id == VerdictSummary.assessment_id)
+        .join(County, County.id == Assessment.county_id)
+        .where(County.province == province, Assessment.stage.in_(("province", "monitoring")))
+    ).all()
+    wanted |= {assessment_id for assessment_id, measures in stored if not measures}
     count = 0
-    for row in rows:
-        if row.current is not None:
-            assessment = session.get(Assessment, row.current.assessment_id)
-            if assessment is not None:
-                refresh_summary(session, assessment, zone)
-                count += 1
+    for assessment_id in sorted(wanted):
+        assessment = session.get(Assessment, assessment_id)
+        if assessment is not None:
+            refresh_summary(session, assessment, zone)
+            count += 1
     return count

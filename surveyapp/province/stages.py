@@ -24,11 +24,12 @@ from surveyapp.models.assessment import STAGES
 from surveyapp.models.summary import VerdictSummary
 from surveyapp.verdicts.services import frozen_verdict
 
-ORDER = tuple(STAGES)  # county, prefecture, province
+# The certification workflow; 年度监测 is set up on its own in a later year.
+ORDER = ("county", "prefecture", "province")
 # The role (besides admin) that approves the move into each stage.
 APPROVER_ROLE = {"prefecture": "prefecture", "province": "province"}
 # Short names for the side-by-side line ("自评 认可度 91.2%，复核 88.7%").
-SHORT = {"county": "自评", "prefecture": "复核", "province": "省评"}
+SHORT = {"county": "自评", "prefecture": "复核", "province": "省评", "monitoring": "监测"}
 # The settings carried from one stage to the next (the window is left empty).
 CARRIED = (
     "standard",
@@ -53,7 +54,10 @@ class StageRefused(Exception):
 
 
 def next_stage(stage: str) -> str | None:
-    """The stage after ``stage``, or None after 省级评估 (国家认定 is outside Renke)."""
+    """The stage after ``stage``, or None after 省级评估 (国家认定 is outside Renke) and
+    for 年度监测 (not a step of the workflow)."""
+    if stage not in ORDER:
+        return None
     index = ORDER.index(stage)
     return ORDER[index + 1] if index + 1 < len(ORDER) else None
 
@@ -72,6 +76,8 @@ def advance_refusal(
 ) -> StageRefused | None:
     """Why ``assessment`` cannot move on now, or None (checked in this order)."""
     following = next_stage(assessment.stage)
+    if assessment.stage not in ORDER:
+        return StageRefused("last", "年度监测不属于认定流程，没有下一阶段")
     if following is None:
         return StageRefused("last", "省级评估是 Renke 中的最后阶段，国家认定不在本系统记录")
     if frozen_verdict(session, assessment.id) is None:
@@ -155,7 +161,7 @@ def stage_comparison(session: Session, county: County, year: int) -> list[StageR
         select(Assessment).where(Assessment.county_id == county.id, Assessment.year == year)
     ).all()
     rows = [_row(session, a) for a in assessments]
-    return sorted(rows, key=lambda row: ORDER.index(row.stage))
+    return sorted(rows, key=lambda row: tuple(STAGES).index(row.stage))
 
 
 def _row(session: Session, assessment: Assessment) -> StageRow:

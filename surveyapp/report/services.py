@@ -37,6 +37,7 @@ STAGE_BODY = {
     "county": "{county}教育督导部门（县级自评）",
     "prefecture": "{prefecture}教育督导部门（州市复核）",
     "province": "{province}人民政府教育督导室（省级评估）",
+    "monitoring": "{province}人民政府教育督导室（年度监测）",
 }
 
 

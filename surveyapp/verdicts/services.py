@@ -25,9 +25,14 @@ from surveyapp.province.services import summary_from_verdict
 from surveyapp.quotas import sample_plan
 from surveyapp.verdicts.special_cases import as_exceptions, exceptions_digest, special_cases
 
-# SPEC §1: who freezes a verdict at each stage (there is no prefecture role yet, so a
-# 州市复核 verdict cannot be frozen until there is)
-FREEZE_ROLE = {"county": "evaluator", "prefecture": "prefecture", "province": "province"}
+# SPEC §1: who freezes a verdict at each stage; 年度监测 is the province's (办法 第十四条:
+# 省级人民政府教育督导部门 monitors the certified counties every year)
+FREEZE_ROLE = {
+    "county": "evaluator",
+    "prefecture": "prefecture",
+    "province": "province",
+    "monitoring": "province",
+}
 MANUAL_INVALID = "manual"  # analysis.vocabulary.INVALID_REASONS: 评估人员认定无效
 DEMO_WORDS = "示例数据，非真实评估"
 

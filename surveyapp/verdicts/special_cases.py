@@ -23,7 +23,12 @@ from surveyapp.models.special_case import DOCUMENT_TYPES
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 # the roles that may record 特殊情况, per stage (SPEC §1: 县级自评 evaluator, 州市复核
 # prefecture, 省级评估 province; the admin at any stage)
-RECORDING_ROLE = {"county": "evaluator", "prefecture": "prefecture", "province": "province"}
+RECORDING_ROLE = {
+    "county": "evaluator",
+    "prefecture": "prefecture",
+    "province": "province",
+    "monitoring": "province",
+}
 # who may open an attached document: those who see the county (its scope is checked
 # by the view) in these roles
 DOCUMENT_ROLES = frozenset({"admin", "province", "prefecture", "evaluator"})

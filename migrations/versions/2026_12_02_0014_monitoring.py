@@ -1,0 +1,46 @@
+"""Yearly monitoring (SPEC §2.4): the 年度监测 stage; the approval's SE and the measures
+in each verdict summary (existing summaries get none until their verdict is computed again).
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-02
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+OLD_STAGES = "stage IN ('county', 'prefecture', 'province')"
+NEW_STAGES = "stage IN ('county', 'prefecture', 'province', 'monitoring')"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("assessment", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_assessment_stage"), type_="check")
+        batch_op.create_check_constraint(batch_op.f("ck_assessment_stage"), NEW_STAGES)
+    with op.batch_alter_table("verdict_summary", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("approval_se", sa.Double(), nullable=True))
+        batch_op.add_column(sa.Column("measures", sa.JSON(), nullable=True))
+    op.execute("UPDATE verdict_summary SET measures = '{}'")
+    with op.batch_alter_table("verdict_summary", schema=None) as batch_op:
+        batch_op.alter_column("measures", existing_type=sa.JSON(), nullable=False)
+
+
+def downgrade() -> None:
+    # The old stage vocabulary cannot hold a 年度监测 assessment: refuse rather than
+    # delete an official's data silently.
+    count = op.get_bind().scalar(
+        sa.text("SELECT count(*) FROM assessment WHERE stage = 'monitoring'")
+    )
+    if count:
+        raise RuntimeError(f"数据库中有 {count} 个年度监测评估，请先删除后再降级")
+    with op.batch_alter_table("verdict_summary", schema=None) as batch_op:
+        batch_op.drop_column("measures")
+        batch_op.drop_column("approval_se")
+    with op.batch_alter_table("assessment", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_assessment_stage"), type_="check")
+        batch_op.create_check_constraint(batch_op.f("ck_assessment_stage"), OLD_STAGES)

@@ -1,0 +1,228 @@
+"""Yearly monitoring of certified counties from stored summaries (SPEC §2.4, 办法 第十四、十七条).
+
+A county is certified, for monitoring, in the year of its first 省级评估 verdict frozen
+(定稿) as 达标: the signed result, not a provisional computation. Each later year's
+年度监测 assessment is compared with the year before by :func:`analysis.monitoring.review_years`
+on the measures its summary stored; the certifying year is the first year of the
+comparison. Nothing here recomputes a verdict.
+
+Flags on the overview: 问责 when the latest 年度监测 year is below the standard (its
+result calls for accountability until a later year is monitored); 撤销称号 when any year
+completes two consecutive years of 下滑 (a revocation is not undone by a later good
+year). A year whose verdict is not frozen yet is marked 未定稿: its flags are provisional.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analysis.monitoring import Fall, YearReview, review_years, year_result
+from surveyapp.approval import standard_for
+from surveyapp.models import Assessment, County, VerdictSummary
+
+MONITORING = "monitoring"
+CERTIFYING = "province"
+
+
+class MonitoringRefused(ValueError):
+    """A 年度监测 assessment is not allowed for this county and year (Chinese message)."""
+
+
+@dataclass(frozen=True)
+class MonitoringYear:
+    """One year of a county's monitoring: its stored figures and its review."""
+
+    year: int
+    stage: str  # "province" for the certifying year, else "monitoring"
+    assessment_id: int
+    frozen: bool
+    approval: float | None
+    approval_se: float | None
+    measured: bool  # the summary holds measures (stored since monitoring exists)
+    review: YearReview
+
+    @property
+    def flagged(self) -> tuple[Fall, ...]:
+        return tuple(fall for fall in self.review.falls if fall.flagged)
+
+    @property
+    def listed(self) -> tuple[Fall, ...]:
+        return tuple(fall for fall in self.review.falls if not fall.flagged)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "stage": self.stage,
+            "assessment_id": self.assessment_id,
+            "frozen": self.frozen,
+            "approval": self.approval,
+            "approval_se": self.approval_se,
+            "compared_with": self.review.compared_with,
+            "below": list(self.review.below),
+            "accountability": self.stage == MONITORING and self.review.accountability,
+            "declined": self.review.declined,
+            "revoke": self.review.revoke,
+            "falls": [_fall_dict(fall) for fall in self.review.falls],
+        }
+
+
+def _fall_dict(fall: Fall) -> dict[str, Any]:
+    return {
+        "measure": fall.measure,
+        "label": fall.label,
+        "before": fall.before,
+        "after": fall.after,
+        "flagged": fall.flagged,
+        "note": fall.note,
+    }
+
+
+@dataclass(frozen=True)
+class CountyMonitoring:
+    """A certified county's monitoring: the certifying year and every year after it."""
+
+    certified_year: int
+    years: tuple[MonitoringYear, ...]
+
+    @property
+    def monitored(self) -> tuple[MonitoringYear, ...]:
+        return tuple(y for y in self.years if y.stage == MONITORING)
+
+    @property
+    def accountability(self) -> bool:
+        """问责: the latest 年度监测 result is below the standard."""
+        return bool(self.monitored) and self.monitored[-1].review.accountability
+
+    @property
+    def revoke(self) -> bool:
+        """撤销称号: 下滑 in ``consecutive_years`` consecutive years, in any year."""
+        return any(y.review.revoke for y in self.years)
+
+    @property
+    def revoke_year(self) -> int | None:
+        return next((y.year for y in self.years if y.review.revoke), None)
+
+    @property
+    def flagged_falls(self) -> list[tuple[int, Fall]]:
+        """Every 下滑 (flagged fall) with its year, in year order."""
+        return [(y.year, fall) for y in self.years for fall in y.flagged]
+
+    @property
+    def below(self) -> tuple[str, ...]:
+        """What the latest 年度监测 year has below the standard."""
+        return self.monitored[-1].review.below if self.monitored else ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """``monitoring`` of a county in `renke province --format json`."""
+        return {
+            "certified_year": self.certified_year,
+            "years": [y.as_dict() for y in self.years],
+            "accountability": self.accountability,
+            "revoke": self.revoke,
+            "revoke_year": self.revoke_year,
+            "falls": [{"year": year, **_fall_dict(fall)} for year, fall in self.flagged_falls],
+        }
+
+
+def certification_years(session: Session, county_ids: Iterable[int]) -> dict[int, int]:
+    """The year each county was certified: its first 省级评估 frozen as 达标."""
+    ids = list(county_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Assessment.county_id, Assessment.year)
+        .join(VerdictSummary, VerdictSummary.assessment_id == Assessment.id)
+        .where(
+            Assessment.county_id.in_(ids),
+            Assessment.stage == CERTIFYING,
+            VerdictSummary.frozen.is_(True),
+            VerdictSummary.certified.is_(True),
+        )
+    ).all()
+    years: dict[int, int] = {}
+    for county_id, year in rows:
+        years[county_id] = min(years.get(county_id, year), year)
+    return years
+
+
+def monitoring_refusal(session: Session, county: County, year: int) -> str | None:
+    """Why a 年度监测 of ``county`` in ``year`` cannot be set up, or None (第十四条: only a
+    certified county is monitored, in a year after the one it was certified in)."""
+    if county.id is None:
+        return f"{county.name}尚未通过省级评估（定稿为达标），不能开展年度监测"
+    certified = certification_years(session, [county.id]).get(county.id)
+    if certified is None:
+        return f"{county.name}尚未通过省级评估（定稿为达标），不能开展年度监测"
+    if year <= certified:
+        return f"{county.name}于 {certified} 年通过省级评估，年度监测应在 {certified + 1} 年及以后"
+    return None
+
+
+def certified_in(records: Iterable[tuple[str, int, bool, bool | None]]) -> int | None:
+    """The certification year from a county's (stage, year, frozen, certified) records."""
+    years = [y for stage, y, frozen, ok in records if stage == CERTIFYING and frozen and ok]
+    return min(years) if years else None
+
+
+def county_monitoring(
+    session: Session, certified: Mapping[int, int]
+) -> dict[int, CountyMonitoring]:
+    """The monitoring of the certified counties (county id → certification year), from
+    stored summaries."""
+    if not certified:
+        return {}
+    rows = session.execute(
+        select(
+            Assessment.id,
+            Assessment.county_id,
+            Assessment.year,
+            Assessment.stage,
+            Assessment.standard,
+            VerdictSummary.frozen,
+            VerdictSummary.approval,
+            VerdictSummary.approval_se,
+            VerdictSummary.measures,
+        )
+        .join(VerdictSummary, VerdictSummary.assessment_id == Assessment.id)
+        .where(
+            Assessment.county_id.in_(list(certified)),
+            Assessment.stage.in_((CERTIFYING, MONITORING)),
+        )
+    ).all()
+    by_county: dict[int, list[Any]] = {}
+    for row in rows:
+        first = certified[row.county_id]
+        if (row.stage == CERTIFYING and row.year == first) or (
+            row.stage == MONITORING and row.year > first
+        ):
+            by_county.setdefault(row.county_id, []).append(row)
+    return {
+        county_id: _review(certified[county_id], sorted(found, key=lambda r: r.year))
+        for county_id, found in by_county.items()
+    }
+
+
+def _review(certified_year: int, rows: list[Any]) -> CountyMonitoring:
+    # The standard of the latest year decides what 下滑 is (an official may revise it).
+    standard = standard_for(rows[-1].standard)
+    results = [year_result(r.year, r.measures or {}, r.approval, r.approval_se) for r in rows]
+    reviews = review_years(results, standard.decline, threshold=standard.approval.threshold)
+    years = tuple(
+        MonitoringYear(
+            r.year,
+            r.stage,
+            r.id,
+            bool(r.frozen),
+            r.approval,
+            r.approval_se,
+            bool(r.measures),
+            review,
+        )
+        for r, review in zip(rows, reviews, strict=True)
+    )
+    return CountyMonitoring(certified_year, years)
