@@ -74,10 +74,11 @@ def province_command(output: str, target: str | None, province: str) -> None:
                 sys.exit(2)
             _write(target, overview_xlsx(result, province, now))
         else:
-            lines = [
-                "  ".join(str(cell) for cell in row_cells(n, row)[1:12])
-                for n, row in enumerate(result.rows, 1)
-            ]
+            lines = []
+            for n, row in enumerate(result.rows, 1):
+                cells = row_cells(n, row)
+                monitoring = f"  年度监测：{cells[16]}" if cells[16] else ""
+                lines.append("  ".join(str(cell) for cell in cells[1:12]) + monitoring)
             _write(target, ("\n".join(lines) + "\n").encode("utf-8"))
 
 

@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from analysis.display import format_percent as percent
 from analysis.schedule import STAGES, YearProgress
+from surveyapp.province.monitoring import CountyMonitoring
 from surveyapp.province.services import CountyRow, Overview, verdict_class
 
 #: The columns of the overview, on the page and in the workbook: (heading, width, sort key).
@@ -34,7 +35,10 @@ COLUMNS = (
     ("样本是否达到计划", 10, "sample_ok"),
     ("逾期", 24, "overdue"),
     ("主要原因", 60, None),
+    ("年度监测", 14, "monitoring"),
+    ("监测下滑及未达标项", 60, None),
 )
+MONITORING_COLUMN = 16  # the index of 年度监测 in COLUMNS
 STATE_LABELS = {
     "draft": "准备中",
     "scheduled": "未开始",
@@ -67,16 +71,58 @@ def row_cells(number: int, row: CountyRow) -> list[str | int]:
         yes_no(row.sample_ok),
         "；".join(o.label for o in row.overdue),
         "；".join(row.reasons[:3]),
+        monitoring_status(row.monitoring),
+        monitoring_figures(row.monitoring),
     ]
 
 
-def row_html(row: CountyRow, cells: list[str | int], detail_prefix: str) -> Markup:
-    """The cells as one table row of the page (3,000 rows render in Python, not Jinja)."""
+def monitoring_status(monitoring: CountyMonitoring | None) -> str:
+    """撤销称号 / 问责 / 正常 for a certified county; blank for one never certified."""
+    if monitoring is None:
+        return ""
+    if not monitoring.monitored:
+        return f"{monitoring.certified_year}年认定，尚无监测"
+    flags = [
+        word
+        for word, flagged in (("撤销称号", monitoring.revoke), ("问责", monitoring.accountability))
+        if flagged
+    ]
+    return "、".join(flags) or "正常"
+
+
+def monitoring_figures(monitoring: CountyMonitoring | None) -> str:
+    """The figures that fell (下滑, by year) and what the latest year has below the standard."""
+    if monitoring is None:
+        return ""
+    parts = [
+        f"{year}年下滑：{fall.label}（{fall.before}→{fall.after}）"
+        for year, fall in monitoring.flagged_falls
+    ]
+    if monitoring.accountability:
+        parts.append(f"{monitoring.monitored[-1].year}年未达标：" + "、".join(monitoring.below))
+    return "；".join(parts)
+
+
+def row_html(
+    row: CountyRow, cells: list[str | int], detail_prefix: str, monitoring_prefix: str
+) -> Markup:
+    """The cells as one table row of the page (3,000 rows render in Python, not Jinja).
+
+    The 年度监测 cell links to the county's monitoring page, with the figures that fell in
+    its tooltip; the column of figures is left to the workbook and that page.
+    """
     parts = []
-    for index, cell in enumerate(cells):
+    for index, cell in enumerate(cells[:-1]):
         text = escape(cell)
         if index == 2 and row.current is not None:
             text = Markup(f'<a href="{detail_prefix}{row.current.assessment_id}">{text}</a>')
+        if index == MONITORING_COLUMN and row.monitoring is not None:
+            tip = escape(cells[-1] or "无下滑、无未达标项")
+            flag = " flag" if row.monitoring.revoke or row.monitoring.accountability else ""
+            text = Markup(
+                f'<a class="badge{flag}" href="{monitoring_prefix}{row.county_id}" '
+                f'title="{tip}">{text}</a>'
+            )
         css = f' class="v-{text}"' if index == 10 else (' class="late"' if index == 14 else "")
         parts.append(f"<td{css}>{text}</td>")
     return Markup("<tr>" + "".join(parts) + "</tr>")

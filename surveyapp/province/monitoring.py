@@ -163,6 +163,12 @@ def monitoring_refusal(session: Session, county: County, year: int) -> str | Non
     return None
 
 
+def monitoring_of(session: Session, county: County) -> CountyMonitoring | None:
+    """One county's monitoring (None when it was never certified)."""
+    certified = certification_years(session, [county.id])
+    return county_monitoring(session, certified).get(county.id)
+
+
 def certified_in(records: Iterable[tuple[str, int, bool, bool | None]]) -> int | None:
     """The certification year from a county's (stage, year, frozen, certified) records."""
     years = [y for stage, y, frozen, ok in records if stage == CERTIFYING and frozen and ok]

@@ -28,7 +28,15 @@ from surveyapp import db
 from surveyapp.auth import login_required
 from surveyapp.models import County
 from surveyapp.province import services
-from surveyapp.province.export import COLUMNS, overview_xlsx, row_cells, row_html, year_chart
+from surveyapp.province.export import (
+    COLUMNS,
+    monitoring_status,
+    overview_xlsx,
+    row_cells,
+    row_html,
+    year_chart,
+)
+from surveyapp.province.monitoring import monitoring_of
 
 blueprint = Blueprint("province", __name__, url_prefix="/province")
 DEFAULT_PROVINCE = "云南省"
@@ -86,15 +94,16 @@ def index() -> str:
         if key
     }
     detail_prefix = url_for("assessments.detail", assessment_id=0).removesuffix("0")
+    monitoring_prefix = url_for("province.monitoring", county_id=0).removesuffix("0")
     return render_template(
         "province/index.html",
         province=province,
         overview=result,
         rows=[
-            row_html(row, row_cells(n, row), detail_prefix)
+            row_html(row, row_cells(n, row), detail_prefix, monitoring_prefix)
             for n, row in enumerate(result.rows, start=1)
         ],
-        headings=[(heading, key) for heading, _, key in COLUMNS],
+        headings=[(heading, key) for heading, _, key in COLUMNS[:-1]],
         sort_urls=sort_urls,
         export_url=url_for("province.export", **query, sort=sort, desc="1" if descending else "0"),
         chart=year_chart(result.by_year),
@@ -103,6 +112,24 @@ def index() -> str:
         descending=descending,
         stages=STAGES,
         verdicts=services.VERDICT_FILTERS,
+    )
+
+
+@blueprint.get("/county/<int:county_id>/monitoring")
+@login_required
+def monitoring(county_id: int) -> str:
+    """A certified county's 年度监测 year by year, from stored summaries."""
+    _require_province_role()
+    session = db.session()
+    county = session.get(County, county_id)
+    if county is None:
+        abort(404)
+    return render_template(
+        "province/monitoring.html",
+        county=county,
+        monitoring=monitoring_of(session, county),
+        stages=STAGES,
+        status=monitoring_status,
     )
 
 
