@@ -104,7 +104,7 @@ def monitoring_figures(monitoring: CountyMonitoring | None) -> str:
 
 
 def row_html(
-    row: CountyRow, cells: list[str | int], detail_prefix: str, monitoring_prefix: str
+    row: CountyRow, cells: list[str | int], detail_prefix: str, monitoring_url: str
 ) -> Markup:
     """The cells as one table row of the page (3,000 rows render in Python, not Jinja).
 
@@ -120,7 +120,7 @@ def row_html(
             tip = escape(cells[-1] or "无下滑、无未达标项")
             flag = " flag" if row.monitoring.revoke or row.monitoring.accountability else ""
             text = Markup(
-                f'<a class="badge{flag}" href="{monitoring_prefix}{row.county_id}" '
+                f'<a class="badge{flag}" href="{monitoring_url.format(row.county_id)}" '
                 f'title="{tip}">{text}</a>'
             )
         css = f' class="v-{text}"' if index == 10 else (' class="late"' if index == 14 else "")

@@ -94,13 +94,14 @@ def index() -> str:
         if key
     }
     detail_prefix = url_for("assessments.detail", assessment_id=0).removesuffix("0")
-    monitoring_prefix = url_for("province.monitoring", county_id=0).removesuffix("0")
+    # "/province/county/{}/monitoring": the county's id goes in the middle
+    monitoring_url = url_for("province.monitoring", county_id=0).replace("/0/", "/{}/")
     return render_template(
         "province/index.html",
         province=province,
         overview=result,
         rows=[
-            row_html(row, row_cells(n, row), detail_prefix, monitoring_prefix)
+            row_html(row, row_cells(n, row), detail_prefix, monitoring_url)
             for n, row in enumerate(result.rows, start=1)
         ],
         headings=[(heading, key) for heading, _, key in COLUMNS[:-1]],
