@@ -85,8 +85,8 @@ def three_years(session, make_county, make_assessment):
     }
 
 
-def rows_by_name(session, filters=Filters()):
-    result = services.overview(session, "云南省", NOW, filters)
+def rows_by_name(session, filters=None):
+    result = services.overview(session, "云南省", NOW, filters or Filters())
     return {row.county: row for row in result.rows}
 
 
