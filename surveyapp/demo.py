@@ -12,8 +12,9 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from surveyapp.approval import scheme_for
 from surveyapp.assessments.setup import create_assessment, create_default_links
 from surveyapp.db import utcnow
 from surveyapp.models import Assessment, CollectionLink, County, Response, School, User
+from surveyapp.models.assessment import STAGES
 from surveyapp.province.services import import_plan
 from surveyapp.questionnaires.builtin import SCALE
 from surveyapp.responses import response_row
@@ -150,7 +152,100 @@ def seed_demo(session: Session, *, responses: bool = True, seed: int = 2026) -> 
     # The province's schedule (云政教督〔2022〕2号): 砚山县 is planned for 2024, and the
     # province's overview lists every county of Yunnan beside it.
     import_plan(session, yunnan_plan(), "云南省")
+    if responses:
+        seed_monitored_county(session)
     return assessment
+
+
+# 年度监测 (SPEC §2.4): 德钦县 (planned 2022) passed its 省级评估 in 2022 and is monitored
+# every year after. Synthetic, small (N = ⌈66,000 × 1.5‰⌉ = 99; 160 responses a year):
+# 2023 the approval is a little lower, within noise (90.5% → 89.3%, p = 0.18: listed, not
+# 下滑); 2024 政府保障第 1 项 falls to 不达标 (下滑, 问责; the approval's fall to 87.5%,
+# p = 0.08, is listed); 2025 a school falls below 第六条 (下滑 again: the second
+# consecutive year, 撤销称号; 问责). Each year is frozen by the demo's province account.
+MONITORED = "德钦县"
+MONITORED_PREFECTURE = "迪庆藏族自治州"
+MONITORED_SCHOOLS = [
+    ("5334220001", "德钦县第一中学", "初中", "镇区", 0, 900),
+    ("5334220002", "德钦县升平镇完全小学", "小学", "镇区", 1100, 0),
+    ("5334220003", "德钦县奔子栏镇中心学校", "九年一贯制", "镇区", 600, 400),
+    ("5334220004", "德钦县燕门乡中心学校", "小学", "乡村", 420, 0),
+    ("5334220005", "德钦县云岭乡中心学校", "小学", "乡村", 380, 0),
+]
+MONITORED_TOTAL = 160
+# year → (stage, approval shift of every group, 政府保障 items 不达标, school short of sports)
+MONITORED_YEARS: dict[int, tuple[str, float, frozenset[str], str]] = {
+    2022: ("province", 0.0, frozenset(), ""),
+    2023: ("monitoring", -0.02, frozenset(), ""),
+    2024: ("monitoring", -0.02, frozenset({"1"}), ""),
+    2025: ("monitoring", 0.0, frozenset(), "5334220001"),
+}
+DEMO_PROVINCE_USER = "demo-sheng"
+
+
+def seed_monitored_county(session: Session) -> None:
+    """德钦县: a 省级评估 frozen as 达标 in 2022 and three 年度监测 years, each with its
+    files and responses, summarised by the same services as an upload and a freeze."""
+    from surveyapp.demo_files import county_csv, schools_csv
+    from surveyapp.imports.services import accept_upload
+    from surveyapp.verdicts.services import freeze_verdict
+
+    county = session.scalars(
+        select(County).where(County.province == "云南省", County.name == MONITORED)
+    ).one()
+    if session.scalars(select(Assessment.id).where(Assessment.county_id == county.id)).first():
+        return
+    for code, name, kind, area, primary, junior in MONITORED_SCHOOLS:
+        county.schools.append(
+            School(
+                code=code,
+                name=name,
+                kind=kind,
+                area=area,
+                primary_students=primary,
+                junior_students=junior,
+            )
+        )
+    province_user = session.scalars(select(User).where(User.username == DEMO_PROVINCE_USER)).first()
+    if province_user is None:
+        province_user = add_user(session, DEMO_PROVINCE_USER, DEMO_PASSWORD, "province", None)
+    session.flush()
+    zone = ZoneInfo("Asia/Shanghai")
+    rng = random.Random(2022)  # its own draws: the same figures whatever the demo's seed
+    for year, (stage, shift, failing, short) in MONITORED_YEARS.items():
+        opens = datetime(year, 10, 8, 1, tzinfo=UTC)
+        assessment = create_assessment(
+            session,
+            county=county,
+            year=year,
+            stage=stage,
+            title=f"{MONITORED}{year}年{STAGES[stage]}（演示）",
+            population=66_000,
+            population_urban=0,
+            population_town=24_000,
+            population_rural=42_000,
+            population_source=DEMO_POPULATION_SOURCE,
+            opens_at=opens,
+            closes_at=opens + timedelta(days=14),
+        )
+        assessment.open()
+        session.flush()
+        create_default_links(session, assessment)
+        counts = largest_remainder(
+            MONITORED_TOTAL, {g: share for g, (share, _) in DEMO_MIX.items()}
+        )
+        add_synthetic_responses(session, assessment, counts, rng, invalid=False, shift=shift)
+        now = opens + timedelta(days=20)
+        schools = schools_csv(MONITORED_SCHOOLS, seed=year, short_of_sports=short)
+        accept_upload(
+            session, assessment, "schools", f"{MONITORED}学校数据（示例）.csv", schools, None, now
+        )
+        files = county_csv(year, name=MONITORED, population=66_000, failing=failing)
+        accept_upload(
+            session, assessment, "county", f"{MONITORED}县级数据（示例）.csv", files, None, now
+        )
+        # Every year signed (定稿) by the province, as 第十四条 has it.
+        freeze_verdict(session, assessment, province_user, utcnow(), zone)
 
 
 def add_demo_files(session: Session, assessment: Assessment) -> None:
@@ -204,8 +299,10 @@ def add_synthetic_responses(
     *,
     invalid: bool = True,
     progress: Callable[[int], None] | None = None,
+    shift: float = 0.0,
 ) -> int:
-    """``counts[group]`` synthetic responses per group through the assessment's links.
+    """``counts[group]`` synthetic responses per group through the assessment's links,
+    each group's approval propensity moved by ``shift``.
 
     Residence follows the school (a 家长 of a village school may live outside the
     county, answering 县外), classed by the county's kind. With ``invalid`` a few are
@@ -226,7 +323,7 @@ def add_synthetic_responses(
     rows: list[dict[str, Any]] = []
     stored = 0
     for group, count in counts.items():
-        propensity = DEMO_MIX[group][1]
+        propensity = DEMO_MIX[group][1] + shift
         for _ in range(count):
             link = rng.choice(by_group[group])
             rows.append(

@@ -25,11 +25,16 @@ FACILITIES = {"教学及辅助用房面积": 5.8, "体育运动场馆面积": 10
 MULTIMEDIA_PER_100 = 2.4
 
 
-def schools_csv(schools: list[tuple[str, str, str, str, int, int]], seed: int = 2026) -> bytes:
-    """The schools file for the demo schools ``(code, name, kind, area, 小学, 初中)``."""
+def schools_csv(
+    schools: list[tuple[str, str, str, str, int, int]],
+    seed: int = 2026,
+    short_of_sports: str = SHORT_OF_SPORTS,
+) -> bytes:
+    """The schools file for the demo schools ``(code, name, kind, area, 小学, 初中)``;
+    the school ``short_of_sports`` has 8.1 ㎡ of sports ground per student."""
     rng = random.Random(seed)
     headers = [column.header for column in COLUMNS]
-    rows = [_row(school, rng) for school in schools]
+    rows = [_row(school, rng, short_of_sports) for school in schools]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=headers, lineterminator="\n")
     writer.writeheader()
@@ -37,7 +42,9 @@ def schools_csv(schools: list[tuple[str, str, str, str, int, int]], seed: int = 
     return buffer.getvalue().encode("utf-8")
 
 
-def _row(school: tuple[str, str, str, str, int, int], rng: random.Random) -> dict[str, object]:
+def _row(
+    school: tuple[str, str, str, str, int, int], rng: random.Random, short_of_sports: str
+) -> dict[str, object]:
     code, name, kind, area, primary, junior = school
     senior = SENIOR.get(code, 0)
     row: dict[str, object] = {
@@ -69,7 +76,7 @@ def _row(school: tuple[str, str, str, str, int, int], rng: random.Random) -> dic
         per_weighted = (
             junior_standard / (1.0 if kind == "完全中学" else 1.1) * rng.uniform(1.05, 1.4)
         )
-        if code == SHORT_OF_SPORTS and header == "体育运动场馆面积":
+        if code == short_of_sports and header == "体育运动场馆面积":
             per_weighted = 8.1 / 1.1  # an independent 初中 gets 1.1 per weighted student
         decimals = 0 if header == "教学仪器设备值" else 1
         row[header] = round(weighted * per_weighted, decimals)
@@ -128,16 +135,27 @@ QUALITY = [
 ]
 
 
-def county_csv(year: int) -> bytes:
-    """The county file: eligible (基本均衡 2016), every item met, no veto."""
+def county_csv(
+    year: int,
+    name: str = "砚山县",
+    population: int = 466_000,
+    failing: frozenset[str] = frozenset(),
+) -> bytes:
+    """The county file: eligible (基本均衡 2016), every item met except the 政府保障
+    items in ``failing`` (judged 不达标), no veto."""
     rows = [
         ("基本情况", "基本均衡认定年份", "2016", "", "示例数据"),
         ("基本情况", "评估年份", str(year), "", ""),
         ("基本情况", "年度监测", "", "达标", ""),
-        ("基本情况", "县名", "砚山县", "", "示例数据，非真实评估"),
-        ("基本情况", "常住人口", "466000", "", "示例数据（非官方统计）"),
+        ("基本情况", "县名", name, "", "示例数据，非真实评估"),
+        ("基本情况", "常住人口", str(population), "", "示例数据（非官方统计）"),
     ]
-    rows += [("政府保障", *row) for row in GOVERNMENT]
+    rows += [
+        ("政府保障", item, "", "不达标", "示例：该年未达到")
+        if item in failing
+        else ("政府保障", item, value, judged, note)
+        for item, value, judged, note in GOVERNMENT
+    ]
     rows += [("教育质量", *row) for row in QUALITY]
     rows += [("否决", str(number), "", "否", "") for number in range(1, 7)]
     buffer = io.StringIO()

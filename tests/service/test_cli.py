@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from renke.cli import main
+from surveyapp.db import utcnow
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +37,19 @@ def test_demo_is_idempotent(seeded):
     skipped = seeded.invoke(main, ["demo", "--if-empty"], catch_exceptions=False)
     assert "跳过" in skipped.output
     listed = json.loads(seeded.invoke(main, ["assessments", "--format", "json"]).output)
-    assert len(listed) == 1
+    # 砚山县's survey, and 德钦县's 省级评估 with its three 年度监测 years (SPEC §2.4)
+    assert sorted((row["county"], row["year"], row["stage"]) for row in listed) == [
+        ("德钦县", 2022, "province"),
+        ("德钦县", 2023, "monitoring"),
+        ("德钦县", 2024, "monitoring"),
+        ("德钦县", 2025, "monitoring"),
+        ("砚山县", utcnow().year, "county"),
+    ]
 
 
 def test_assessments_json(seeded):
-    [row] = json.loads(seeded.invoke(main, ["assessments", "--format", "json"]).output)
+    listed = json.loads(seeded.invoke(main, ["assessments", "--format", "json"]).output)
+    [row] = [row for row in listed if row["county"] == "砚山县"]
     assert row["county"] == "砚山县" and row["stage"] == "county" and row["state"] == "collecting"
     assert 1100 <= row["responses"] <= 1300 and row["valid"] < row["responses"]
 

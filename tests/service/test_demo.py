@@ -142,3 +142,32 @@ def test_the_demo_loads_the_yunnan_plan(session):
     assessment = seed_demo(session, responses=False)
     assert assessment.county.planned_year == 2024  # 云政教督〔2022〕2号: 砚山县, 2024
     assert session.scalar(select(func.count()).select_from(County)) == 129
+
+
+def test_the_demo_monitors_a_certified_county(session):
+    """德钦县 (SPEC §2.4): certified 2022, three 年度监测 years from stored summaries —
+    2023 a fall within noise (listed, not 下滑), 2024 and 2025 下滑: 撤销称号."""
+    from datetime import UTC, datetime
+
+    from surveyapp.models import VerdictSummary
+    from surveyapp.province.services import overview
+
+    seed_demo(session, responses=True)
+    seed_demo(session, responses=True)  # idempotent
+    rows = {
+        row.county: row
+        for row in overview(session, "云南省", datetime(2026, 12, 1, tzinfo=UTC)).rows
+    }
+    monitoring = rows["德钦县"].monitoring
+    assert monitoring is not None and monitoring.certified_year == 2022
+    years = {y.year: y for y in monitoring.years}
+    assert sorted(years) == [2022, 2023, 2024, 2025] and all(y.frozen for y in years.values())
+    [noise] = years[2023].review.falls
+    assert noise.measure == "approval" and not noise.flagged and "不计为下滑" in noise.note
+    assert [f.measure for f in years[2024].flagged] == ["items.government.1"]
+    assert [f.measure for f in years[2025].flagged] == ["indicators.junior.5334220001"]
+    assert monitoring.revoke and monitoring.revoke_year == 2025 and monitoring.accountability
+    assert rows["砚山县"].monitoring is None
+    for year in years.values():  # each year meets its own sample plan
+        summary = session.get(VerdictSummary, year.assessment_id)
+        assert summary.sample_ok is True and summary.approval_se is not None

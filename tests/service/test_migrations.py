@@ -30,3 +30,54 @@ def test_downgrade_to_base_and_back(tmp_path):
         current = MigrationContext.configure(connection).get_current_revision()
     assert current == ScriptDirectory.from_config(config).get_current_head()
     engine.dispose()
+
+
+def test_monitoring_migration_keeps_summaries_and_refuses_a_lossy_downgrade(tmp_path):
+    """0014 (SPEC §2.4): existing summaries get empty measures; the 年度监测 stage exists
+    only from 0014, and going back with a 年度监测 assessment stored is refused."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0013")
+    engine = make_engine(url)
+    assessment = (
+        "INSERT INTO assessment (id, county_id, year, stage, title, state, standard,"
+        " min_duration_s, stop_full_groups, created_at) VALUES (:id, 1, :year, :stage, 't',"
+        " 'closed', 'yunnan-2022', 30, false, '2026-01-01 00:00:00')"
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO county (id, province, prefecture, name, kind)"
+                " VALUES (1, '云南省', '测试州', '测试县', '县')"
+            )
+        )
+        connection.execute(text(assessment), {"id": 1, "year": 2024, "stage": "province"})
+        connection.execute(
+            text(
+                "INSERT INTO verdict_summary (assessment_id, computed_at, certified, reasons,"
+                " frozen) VALUES (1, '2026-01-01 00:00:00', true, '[]', true)"
+            )
+        )
+    with engine.begin() as connection, pytest.raises(IntegrityError):
+        connection.execute(text(assessment), {"id": 2, "year": 2025, "stage": "monitoring"})
+    command.upgrade(config, "head")
+    with engine.begin() as connection:
+        row = connection.execute(
+            text("SELECT measures, approval_se FROM verdict_summary WHERE assessment_id = 1")
+        ).one()
+        assert (row.measures, row.approval_se) == ("{}", None)
+        connection.execute(text(assessment), {"id": 2, "year": 2025, "stage": "monitoring"})
+    with pytest.raises(RuntimeError, match="有 1 个年度监测评估"):
+        command.downgrade(config, "0013")
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM assessment WHERE id = 2"))
+    command.downgrade(config, "0013")
+    with engine.begin() as connection:
+        columns = [r[1] for r in connection.execute(text("PRAGMA table_info(verdict_summary)"))]
+        assert "measures" not in columns and "approval_se" not in columns
+        assert connection.execute(text("SELECT count(*) FROM verdict_summary")).scalar() == 1
+    engine.dispose()
