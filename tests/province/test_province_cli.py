@@ -51,3 +51,28 @@ def test_a_bad_plan_is_refused_with_exit_2_and_every_problem(runner, tmp_path):
     assert "第3行，“county”列：石林县与第2行重复" in result.stderr
     assert "第4行，“prefecture”列：不能为空" in result.stderr and "“x”不是年份" in result.stderr
     assert result.stdout == ""
+
+
+def test_the_demo_monitoring_in_the_json_and_the_workbook(runner, tmp_path):
+    assert runner.invoke(main, ["demo"], catch_exceptions=False).exit_code == 0
+    data = json.loads(runner.invoke(main, ["province", "--format", "json"]).stdout)
+    counties = {c["county"]: c for c in data["counties"]}
+    assert counties["砚山县"]["monitoring"] is None
+    deqin = counties["德钦县"]
+    assert deqin["stage"] == "monitoring" and deqin["planned_year"] == 2022
+    monitoring = deqin["monitoring"]
+    assert (monitoring["accountability"], monitoring["revoke"]) == (True, True)
+    assert [y["year"] for y in monitoring["years"]] == [2022, 2023, 2024, 2025]
+    assert [(f["year"], f["measure"]) for f in monitoring["falls"]] == [
+        (2024, "items.government.1"),
+        (2025, "indicators.junior.5334220001"),
+    ]
+    listed = monitoring["years"][1]["falls"]
+    assert [f["flagged"] for f in listed] == [False] and "p = " in listed[0]["note"]
+    out = tmp_path / "p.xlsx"
+    assert runner.invoke(main, ["province", "--format", "xlsx", "-o", str(out)]).exit_code == 0
+    sheet = load_workbook(out).worksheets[0]
+    rows = {r[2]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
+    assert rows["德钦县"][16] == "撤销称号、问责" and "2025年下滑：德钦县第一中学" in rows["德钦县"][17]
+    table = runner.invoke(main, ["province"]).stdout
+    assert "德钦县" in table and "年度监测：撤销称号、问责" in table
