@@ -73,6 +73,9 @@ def test_the_demo_monitoring_in_the_json_and_the_workbook(runner, tmp_path):
     assert runner.invoke(main, ["province", "--format", "xlsx", "-o", str(out)]).exit_code == 0
     sheet = load_workbook(out).worksheets[0]
     rows = {r[2]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
-    assert rows["德钦县"][16] == "撤销称号、问责" and "2025年下滑：德钦县第一中学" in rows["德钦县"][17]
+    assert (
+        rows["德钦县"][16] == "撤销称号、问责"
+        and "2025年下滑：德钦县第一中学" in rows["德钦县"][17]
+    )
     table = runner.invoke(main, ["province"]).stdout
     assert "德钦县" in table and "年度监测：撤销称号、问责" in table
