@@ -23,8 +23,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scipy import stats
-
 from analysis.standards import SECTION_LABELS, DeclineRule, Standard
 
 #: The aspects whose items are monitored, with their names in the listings.
@@ -100,7 +98,9 @@ def approval_fall(
     spread = math.hypot(before_se, after_se)
     if spread == 0:
         return Fall("approval", "社会认可度", *shown, True, "两年均无抽样误差")
-    p_value = float(stats.norm.sf((before - after) / spread))
+    # The standard normal tail, 1 − Φ(z) = erfc(z / √2) / 2 (scipy's norm.sf is the same
+    # function at a hundred times the cost per call; the overview reviews every county).
+    p_value = 0.5 * math.erfc((before - after) / spread / math.sqrt(2))
     if p_value < alpha:
         note = f"单侧检验 p = {p_value:.2g}，低于 {alpha:.1%}，为显著下降"
         return Fall("approval", "社会认可度", *shown, True, note)
@@ -110,10 +110,9 @@ def approval_fall(
 
 def _status_falls(before: YearResult, after: YearResult, rule: DeclineRule) -> list[Fall]:
     falls = []
+    kinds = tuple(f"{kind}." for kind in rule.measures)
     for measure, now in after.passed.items():
-        if measure.split(".", 1)[0] not in rule.measures:
-            continue
-        if before.passed.get(measure) is True and now is False:
+        if now is False and before.passed.get(measure) is True and measure.startswith(kinds):
             label = after.labels.get(measure, measure)
             falls.append(Fall(measure, label, "达标", "不达标", True))
     return falls

@@ -2,7 +2,9 @@
 
 Goal: the overview page renders in under 500 ms (median of 20; judged on the request's
 CPU time, which is its wall time on an idle machine) with 3,000 counties,
-each with one assessment and a stored verdict summary. Also `renke province`'s XLSX.
+each with one assessment and a stored verdict summary; a tenth of them certified
+(省级评估 frozen as 达标) with three 年度监测 years of 60 measures each, reviewed on every
+view (SPEC §2.4). Also `renke province`'s XLSX.
 
     .venv/bin/python benchmarks/bench_province.py        (or: make bench)
 
@@ -34,6 +36,42 @@ from surveyapp.province.services import import_plan, overview, record_summary  #
 
 COUNTIES = 3000
 PAGE_GOAL = 0.5
+MONITORED_SHARE = 0.1
+
+
+def measures(rng: random.Random) -> dict[str, dict[str, object]]:
+    """60 monitored measures as a verdict summary stores them, one in fifty 不达标."""
+    keys = [f"indicators.primary.S{n:03d}" for n in range(40)]
+    keys += [f"cv.primary.k{n}" for n in range(7)] + [f"items.government.{n}" for n in range(13)]
+    return {key: {"passed": rng.random() > 0.02, "label": f"项目 {key}"} for key in keys}
+
+
+def monitor(session: object, county: County, rng: random.Random) -> None:
+    """Three 年度监测 years after the county's certifying year."""
+    for offset in (1, 2, 3):
+        assessment = Assessment(
+            county_id=county.id,
+            year=(county.planned_year or 2030) + offset,
+            stage="monitoring",
+            title="基准",
+            state="closed",
+        )
+        session.add(assessment)  # type: ignore[attr-defined]
+        session.flush()  # type: ignore[attr-defined]
+        approval = rng.uniform(0.86, 0.95)
+        record_summary(
+            session,  # type: ignore[arg-type]
+            assessment,
+            certified=True,
+            eligible=True,
+            approval=approval,
+            ci=(approval - 0.02, approval + 0.02),
+            sample_ok=True,
+            reasons=[],
+            frozen=True,
+            approval_se=0.01,
+            measures=measures(rng),
+        )
 
 
 def arrange(app: object, seed: int = 12) -> None:
@@ -63,16 +101,22 @@ def arrange(app: object, seed: int = 12) -> None:
             session.add(assessment)
             session.flush()
             approval = rng.uniform(0.75, 0.97)
+            monitored = stage == "province" and rng.random() < 3 * MONITORED_SHARE
             record_summary(
                 session,
                 assessment,
-                certified=approval >= 0.85 and rng.random() < 0.7,
+                certified=monitored or (approval >= 0.85 and rng.random() < 0.7),
                 eligible=True,
-                approval=approval,
+                approval=max(approval, 0.86) if monitored else approval,
                 ci=(approval - 0.02, approval + 0.02),
                 sample_ok=rng.random() < 0.8,
                 reasons=["某校生均体育运动场馆面积低于标准"] * rng.randint(0, 3),
+                frozen=monitored,
+                approval_se=0.01,
+                measures=measures(rng) if monitored else {},
             )
+            if monitored:
+                monitor(session, county, rng)
         session.add(
             User(
                 username="sheng",
@@ -97,9 +141,10 @@ def main() -> int:
         logging.getLogger("renke.request").disabled = True  # one line per request otherwise
         client = app.test_client()
         with app.app_context():
-            user_id = db.session().query(User.id).filter_by(username="sheng").scalar()
+            user = db.session().query(User).filter_by(username="sheng").one()
+            user_id, version = user.id, user.session_version
         with client.session_transaction() as state:
-            state["user_id"] = user_id
+            state["user_id"], state["version"] = user_id, version
         assert client.get("/province/").status_code == 200  # warm up
         times, cpu = [], []
         for _ in range(20):
