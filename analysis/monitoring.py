@@ -27,6 +27,7 @@ from analysis.standards import SECTION_LABELS, DeclineRule, Standard
 
 #: The aspects whose items are monitored, with their names in the listings.
 ITEM_ASPECTS = {"government": "政府保障程度", "quality": "教育质量"}
+APPROVAL_LABEL = "社会认可度"
 
 
 @dataclass(frozen=True)
@@ -94,18 +95,18 @@ def approval_fall(
         return None
     shown = (f"{before:.1%}", f"{after:.1%}")
     if before_se is None or after_se is None:
-        return Fall("approval", "社会认可度", *shown, False, "缺少标准误，无法检验是否显著")
+        return Fall("approval", APPROVAL_LABEL, *shown, False, "缺少标准误，无法检验是否显著")
     spread = math.hypot(before_se, after_se)
     if spread == 0:
-        return Fall("approval", "社会认可度", *shown, True, "两年均无抽样误差")
+        return Fall("approval", APPROVAL_LABEL, *shown, True, "两年均无抽样误差")
     # The standard normal tail, 1 − Φ(z) = erfc(z / √2) / 2 (scipy's norm.sf is the same
     # function at a hundred times the cost per call; the overview reviews every county).
     p_value = 0.5 * math.erfc((before - after) / spread / math.sqrt(2))
     if p_value < alpha:
         note = f"单侧检验 p = {p_value:.2g}，低于 {alpha:.1%}，为显著下降"
-        return Fall("approval", "社会认可度", *shown, True, note)
+        return Fall("approval", APPROVAL_LABEL, *shown, True, note)
     note = f"单侧检验 p = {p_value:.2g}，在抽样误差范围内，不计为下滑"
-    return Fall("approval", "社会认可度", *shown, False, note)
+    return Fall("approval", APPROVAL_LABEL, *shown, False, note)
 
 
 def _status_falls(before: YearResult, after: YearResult, rule: DeclineRule) -> list[Fall]:
@@ -121,7 +122,7 @@ def _status_falls(before: YearResult, after: YearResult, rule: DeclineRule) -> l
 def _below(result: YearResult, threshold: float) -> tuple[str, ...]:
     below = [result.labels.get(m, m) for m, passed in result.passed.items() if passed is False]
     if result.approval is not None and result.approval < threshold:
-        below.append(f"社会认可度 {result.approval:.1%}，低于 {threshold:.0%}")
+        below.append(f"{APPROVAL_LABEL} {result.approval:.1%}，低于 {threshold:.0%}")
     return tuple(below)
 
 
@@ -171,49 +172,53 @@ def review_years(
     return reviews
 
 
-def verdict_measures(verdict: Mapping[str, Any], standard: Standard) -> dict[str, dict[str, Any]]:
-    """Every monitored measure of a verdict's JSON (SPEC §5), ``{key: {"passed", "label"}}``.
+@dataclass(frozen=True)
+class Measures:
+    """A year's monitored measures: 达标 (True), 不达标 (False) or missing (None) by key,
+    and their Chinese labels (kept apart: a review needs the labels only of what fell)."""
+
+    passed: Mapping[str, bool | None]
+    labels: Mapping[str, str]
+
+
+def verdict_measures(verdict: Mapping[str, Any], standard: Standard) -> Measures:
+    """Every monitored measure of a verdict's JSON (SPEC §5).
 
     The keys are those of :class:`YearResult`: ``indicators.<学段>.<school code>`` — the
     school's 资源配置 under 办法 第六条 (7 indicators, at least 6 达标 and the rest at 85%
     or more), since 第六条 decides 达标 per school; ``cv.<学段>.<indicator>`` — a
     差异系数 (第六条); ``items.<aspect>.<id>`` — an item of 政府保障程度 (第七条) or
-    教育质量 (第八条), ``passed`` null when missing. Labels carry the year's figures.
+    教育质量 (第八条), null when missing. Labels carry the year's figures.
     """
-    measures: dict[str, dict[str, Any]] = {}
+    passed: dict[str, bool | None] = {}
+    labels: dict[str, str] = {}
     resource = verdict["resource"]
     for school in resource["schools"]:
-        section = SECTION_LABELS[school["section"]]
-        label = f"{school['name']}（{section}）资源配置指标"
-        if school["below"]:
-            shorts = "、".join(standard.indicator(key).short for key in school["below"])
-            label += f"：{school['met']}/7 项达标（{shorts}未达标）"
         key = f"indicators.{school['section']}.{school['code']}"
-        measures[key] = {"passed": bool(school["passed"]), "label": label}
+        label = f"{school['name']}（{SECTION_LABELS[school['section']]}）资源配置指标"
+        if school["below"]:
+            shorts = "、".join(standard.indicator(k).short for k in school["below"])
+            label += f"：{school['met']}/7 项达标（{shorts}未达标）"
+        passed[key], labels[key] = bool(school["passed"]), label
     for section, by_key in resource["cv"].items():
         for indicator, cv in by_key.items():
+            key = f"cv.{section}.{indicator}"
             name = f"{SECTION_LABELS[section]}{standard.indicator(indicator).name}差异系数"
-            figure = cv["display"] if cv["display"] is not None else "缺失"
-            label = f"{name} {figure}（标准 ≤ {cv['threshold']:g}）"
-            measures[f"cv.{section}.{indicator}"] = {"passed": bool(cv["passed"]), "label": label}
+            figure = cv.get("display") or "缺失"
+            passed[key] = bool(cv["passed"])
+            labels[key] = f"{name} {figure}（标准 ≤ {cv['threshold']:g}）"
     for aspect, words in ITEM_ASPECTS.items():
         for item in verdict[aspect]["items"]:
-            label = f"{words}第 {item['id']} 项：{item['title']}"
-            measures[f"items.{aspect}.{item['id']}"] = {"passed": item["passed"], "label": label}
-    return measures
+            key = f"items.{aspect}.{item['id']}"
+            passed[key], labels[key] = item["passed"], f"{words}第 {item['id']} 项：{item['title']}"
+    return Measures(passed, labels)
 
 
-def year_result(
-    year: int,
-    measures: Mapping[str, Mapping[str, Any]],
-    approval: float | None,
-    approval_se: float | None,
-) -> YearResult:
-    """A :class:`YearResult` from stored measures (:func:`verdict_measures`)."""
-    return YearResult(
-        year,
-        {key: m["passed"] for key, m in measures.items()},
-        approval,
-        approval_se,
-        {key: m["label"] for key, m in measures.items()},
+def named_measures(reviews: Sequence[YearReview]) -> bool:
+    """Whether the reviews name a measure (a fall or a result below the standard other
+    than the approval's): only then are the labels needed."""
+    return any(
+        any(fall.measure != "approval" for fall in review.falls)
+        or any(not text.startswith(APPROVAL_LABEL) for text in review.below)
+        for review in reviews
     )

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from werkzeug.security import generate_password_hash  # noqa: E402
 
+from analysis.monitoring import Measures  # noqa: E402
 from analysis.plan import Plan, PlannedCounty  # noqa: E402
 from surveyapp import create_app, db  # noqa: E402
 from surveyapp.models import Assessment, County, User  # noqa: E402
@@ -39,11 +40,15 @@ PAGE_GOAL = 0.5
 MONITORED_SHARE = 0.1
 
 
-def measures(rng: random.Random) -> dict[str, dict[str, object]]:
-    """60 monitored measures as a verdict summary stores them, one in fifty 不达标."""
+def measures(rng: random.Random) -> Measures:
+    """60 monitored measures as a verdict summary stores them, one in fifty 不达标 (so
+    nearly every monitored county names a measure: the labels are read too)."""
     keys = [f"indicators.primary.S{n:03d}" for n in range(40)]
     keys += [f"cv.primary.k{n}" for n in range(7)] + [f"items.government.{n}" for n in range(13)]
-    return {key: {"passed": rng.random() > 0.02, "label": f"项目 {key}"} for key in keys}
+    return Measures(
+        {key: rng.random() > 0.02 for key in keys},
+        {key: f"测试县第{key[-3:]}学校（小学）资源配置指标" for key in keys},
+    )
 
 
 def monitor(session: object, county: County, rng: random.Random) -> None:
@@ -113,7 +118,7 @@ def arrange(app: object, seed: int = 12) -> None:
                 reasons=["某校生均体育运动场馆面积低于标准"] * rng.randint(0, 3),
                 frozen=monitored,
                 approval_se=0.01,
-                measures=measures(rng) if monitored else {},
+                measures=measures(rng) if monitored else None,
             )
             if monitored:
                 monitor(session, county, rng)

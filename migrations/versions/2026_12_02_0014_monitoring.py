@@ -25,9 +25,11 @@ def upgrade() -> None:
     with op.batch_alter_table("verdict_summary", schema=None) as batch_op:
         batch_op.add_column(sa.Column("approval_se", sa.Double(), nullable=True))
         batch_op.add_column(sa.Column("measures", sa.JSON(), nullable=True))
-    op.execute("UPDATE verdict_summary SET measures = '{}'")
+        batch_op.add_column(sa.Column("measure_labels", sa.JSON(), nullable=True))
+    op.execute("UPDATE verdict_summary SET measures = '{}', measure_labels = '{}'")
     with op.batch_alter_table("verdict_summary", schema=None) as batch_op:
         batch_op.alter_column("measures", existing_type=sa.JSON(), nullable=False)
+        batch_op.alter_column("measure_labels", existing_type=sa.JSON(), nullable=False)
 
 
 def downgrade() -> None:
@@ -39,6 +41,7 @@ def downgrade() -> None:
     if count:
         raise RuntimeError(f"数据库中有 {count} 个年度监测评估，请先删除后再降级")
     with op.batch_alter_table("verdict_summary", schema=None) as batch_op:
+        batch_op.drop_column("measure_labels")
         batch_op.drop_column("measures")
         batch_op.drop_column("approval_se")
     with op.batch_alter_table("assessment", schema=None) as batch_op:

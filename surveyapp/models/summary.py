@@ -31,11 +31,13 @@ class VerdictSummary(Base):
     sample_ok: Mapped[bool | None]
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     frozen: Mapped[bool] = mapped_column(default=False)
-    # For yearly monitoring (SPEC §2.4): the approval's standard error, and every
-    # measure's 达标 with its Chinese label, {key: {"passed", "label"}}
+    # For yearly monitoring (SPEC §2.4): the approval's standard error, every measure's
+    # 达标 {key: true|false|null} and its Chinese label {key: label}
     # (analysis.monitoring.verdict_measures); empty until the verdict is computed again.
+    # Apart, so the overview decodes the labels only of what fell.
     approval_se: Mapped[float | None]
     measures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    measure_labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     assessment: Mapped[Assessment] = relationship()
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analysis.monitoring import Fall, YearReview, review_years, year_result
+from analysis.monitoring import Fall, YearResult, YearReview, named_measures, review_years
 from surveyapp.approval import standard_for
 from surveyapp.models import Assessment, County, VerdictSummary
 
@@ -207,16 +207,33 @@ def county_monitoring(
             row.stage == MONITORING and row.year > first
         ):
             by_county.setdefault(row.county_id, []).append(row)
-    return {
-        county_id: _review(certified[county_id], sorted(found, key=lambda r: r.year))
+    reviewed = {
+        county_id: _review(certified[county_id], sorted(found, key=lambda r: r.year), {})
         for county_id, found in by_county.items()
     }
+    # Labels only where a measure is named (a fall, or a result below the standard): most
+    # certified counties keep every measure 达标, and their labels are never decoded.
+    named = [c for c, m in reviewed.items() if named_measures([y.review for y in m.years])]
+    if named:
+        ids = [row.id for county_id in named for row in by_county[county_id]]
+        query = select(VerdictSummary.assessment_id, VerdictSummary.measure_labels)
+        found = session.execute(query.where(VerdictSummary.assessment_id.in_(ids))).all()
+        labels = {assessment_id: names for assessment_id, names in found}
+        for county_id in named:
+            rows_of = sorted(by_county[county_id], key=lambda r: r.year)
+            reviewed[county_id] = _review(certified[county_id], rows_of, labels)
+    return reviewed
 
 
-def _review(certified_year: int, rows: list[Any]) -> CountyMonitoring:
+def _review(
+    certified_year: int, rows: list[Any], labels: Mapping[int, Mapping[str, str]]
+) -> CountyMonitoring:
     # The standard of the latest year decides what 下滑 is (an official may revise it).
     standard = standard_for(rows[-1].standard)
-    results = [year_result(r.year, r.measures or {}, r.approval, r.approval_se) for r in rows]
+    results = [
+        YearResult(r.year, r.measures or {}, r.approval, r.approval_se, labels.get(r.id, {}))
+        for r in rows
+    ]
     reviews = review_years(results, standard.decline, threshold=standard.approval.threshold)
     years = tuple(
         MonitoringYear(

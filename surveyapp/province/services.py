@@ -3,7 +3,7 @@ against its planned year, read from stored verdict summaries (SPEC §2.4, §5)."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analysis.monitoring import verdict_measures
+from analysis.monitoring import Measures, verdict_measures
 from analysis.plan import Plan, PlannedCounty, short_name
 from analysis.schedule import (
     STAGES,
@@ -95,7 +95,7 @@ def record_summary(
     reasons: Iterable[str],
     frozen: bool = False,
     approval_se: float | None = None,
-    measures: Mapping[str, Mapping[str, Any]] | None = None,
+    measures: Measures | None = None,
 ) -> VerdictSummary:
     """Write (or replace) the stored summary of an assessment's verdict.
 
@@ -115,7 +115,8 @@ def record_summary(
     summary.reasons = list(reasons)
     summary.frozen = frozen
     summary.approval_se = approval_se
-    summary.measures = {key: dict(value) for key, value in (measures or {}).items()}
+    summary.measures = dict(measures.passed) if measures else {}
+    summary.measure_labels = dict(measures.labels) if measures else {}
     session.flush()
     return summary
 

@@ -95,20 +95,15 @@ def test_summaries_store_the_measures_and_the_approval_se(session, make_assessme
     summary_from_verdict(session, assessment, verdict_json(2025, 0.9, 0.011, schools=FAILING_J01))
     summary = session.get(VerdictSummary, assessment.id)
     assert summary.approval_se == pytest.approx(0.011)
-    measures = summary.measures
-    j01 = measures["indicators.junior.J01"]
-    assert j01["passed"] is False and j01["label"].startswith("平远镇中学（初中）资源配置指标")
-    assert "体育" in j01["label"]
-    assert measures["indicators.primary.P01"]["passed"] is True
-    assert measures["cv.primary.sports_space"]["label"].startswith(
-        "小学生均体育运动场馆面积差异系数"
-    )
-    assert measures["items.government.1"] == {
-        "passed": True,
-        "label": measures["items.government.1"]["label"],
-    }
-    assert measures["items.government.1"]["label"].startswith("政府保障程度第 1 项：")
-    assert "items.quality.9" in measures
+    measures, labels = summary.measures, summary.measure_labels
+    assert measures["indicators.junior.J01"] is False
+    assert labels["indicators.junior.J01"].startswith("平远镇中学（初中）资源配置指标")
+    assert "体育" in labels["indicators.junior.J01"]
+    assert measures["indicators.primary.P01"] is True
+    assert labels["cv.primary.sports_space"].startswith("小学生均体育运动场馆面积差异系数")
+    assert measures["items.government.1"] is True
+    assert labels["items.government.1"].startswith("政府保障程度第 1 项：")
+    assert "items.quality.9" in measures and set(labels) == set(measures)
     kinds = {key.split(".", 1)[0] for key in measures}
     assert kinds == {"indicators", "cv", "items"}
 
@@ -261,7 +256,7 @@ def test_the_province_uploads_a_monitoring_years_files_and_the_summary_fills(
     )
     session.expire_all()
     summary = session.get(VerdictSummary, assessment.id)
-    assert summary.measures["indicators.junior.J01"]["passed"] is False
+    assert summary.measures["indicators.junior.J01"] is False
     monitoring = rows_by_name(session)["平安县"].monitoring
     assert monitoring.years[-1].year == 2028 and monitoring.accountability
     ids = session.scalars(select(Assessment.id).where(Assessment.county_id == county.id)).all()

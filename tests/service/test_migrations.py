@@ -67,9 +67,12 @@ def test_monitoring_migration_keeps_summaries_and_refuses_a_lossy_downgrade(tmp_
     command.upgrade(config, "head")
     with engine.begin() as connection:
         row = connection.execute(
-            text("SELECT measures, approval_se FROM verdict_summary WHERE assessment_id = 1")
+            text(
+                "SELECT measures, measure_labels, approval_se FROM verdict_summary"
+                " WHERE assessment_id = 1"
+            )
         ).one()
-        assert (row.measures, row.approval_se) == ("{}", None)
+        assert (row.measures, row.measure_labels, row.approval_se) == ("{}", "{}", None)
         connection.execute(text(assessment), {"id": 2, "year": 2025, "stage": "monitoring"})
     with pytest.raises(RuntimeError, match="有 1 个年度监测评估"):
         command.downgrade(config, "0013")
@@ -78,6 +81,6 @@ def test_monitoring_migration_keeps_summaries_and_refuses_a_lossy_downgrade(tmp_
     command.downgrade(config, "0013")
     with engine.begin() as connection:
         columns = [r[1] for r in connection.execute(text("PRAGMA table_info(verdict_summary)"))]
-        assert "measures" not in columns and "approval_se" not in columns
+        assert not {"measures", "measure_labels", "approval_se"} & set(columns)
         assert connection.execute(text("SELECT count(*) FROM verdict_summary")).scalar() == 1
     engine.dispose()
