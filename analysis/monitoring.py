@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from analysis.standards import SECTION_LABELS, DeclineRule, Standard
@@ -212,6 +212,16 @@ def verdict_measures(verdict: Mapping[str, Any], standard: Standard) -> Measures
             key = f"items.{aspect}.{item['id']}"
             passed[key], labels[key] = item["passed"], f"{words}第 {item['id']} 项：{item['title']}"
     return Measures(passed, labels)
+
+
+def relabel(review: YearReview, labels: Mapping[str, str]) -> YearReview:
+    """A review made without labels, with the measures' labels put in (the falls' and
+    what is below the standard, which name the measure's key when unlabelled)."""
+    falls = tuple(
+        replace(fall, label=labels.get(fall.measure, fall.label)) for fall in review.falls
+    )
+    below = tuple(labels.get(text, text) for text in review.below)
+    return replace(review, falls=falls, below=below)
 
 
 def named_measures(reviews: Sequence[YearReview]) -> bool:

@@ -15,13 +15,20 @@ year). A year whose verdict is not frozen yet is marked 未定稿: its flags are
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analysis.monitoring import Fall, YearResult, YearReview, named_measures, review_years
+from analysis.monitoring import (
+    Fall,
+    YearResult,
+    YearReview,
+    named_measures,
+    relabel,
+    review_years,
+)
 from surveyapp.approval import standard_for
 from surveyapp.models import Assessment, County, VerdictSummary
 
@@ -208,7 +215,7 @@ def county_monitoring(
         ):
             by_county.setdefault(row.county_id, []).append(row)
     reviewed = {
-        county_id: _review(certified[county_id], sorted(found, key=lambda r: r.year), {})
+        county_id: _review(certified[county_id], sorted(found, key=lambda r: r.year))
         for county_id, found in by_county.items()
     }
     # Labels only where a measure is named (a fall, or a result below the standard): most
@@ -220,20 +227,18 @@ def county_monitoring(
         found = session.execute(query.where(VerdictSummary.assessment_id.in_(ids))).all()
         labels = {assessment_id: names for assessment_id, names in found}
         for county_id in named:
-            rows_of = sorted(by_county[county_id], key=lambda r: r.year)
-            reviewed[county_id] = _review(certified[county_id], rows_of, labels)
+            years = tuple(
+                replace(y, review=relabel(y.review, labels.get(y.assessment_id, {})))
+                for y in reviewed[county_id].years
+            )
+            reviewed[county_id] = replace(reviewed[county_id], years=years)
     return reviewed
 
 
-def _review(
-    certified_year: int, rows: list[Any], labels: Mapping[int, Mapping[str, str]]
-) -> CountyMonitoring:
+def _review(certified_year: int, rows: list[Any]) -> CountyMonitoring:
     # The standard of the latest year decides what 下滑 is (an official may revise it).
     standard = standard_for(rows[-1].standard)
-    results = [
-        YearResult(r.year, r.measures or {}, r.approval, r.approval_se, labels.get(r.id, {}))
-        for r in rows
-    ]
+    results = [YearResult(r.year, r.measures or {}, r.approval, r.approval_se) for r in rows]
     reviews = review_years(results, standard.decline, threshold=standard.approval.threshold)
     years = tuple(
         MonitoringYear(
