@@ -29,6 +29,7 @@ from surveyapp.assessments.forms import SettingsForm, read_settings, settings_va
 from surveyapp.auth import login_required, may_manage, may_see, require_manage, require_see
 from surveyapp.collect import services as collect_services
 from surveyapp.field import entry as field_entry
+from surveyapp.integrity import services as integrity_services
 from surveyapp.models import Assessment, CollectionLink, County, InvalidTransition
 from surveyapp.models.assessment import STAGES, STATE_LABELS
 from surveyapp.models.link import GROUPS
@@ -102,10 +103,9 @@ def detail(assessment_id: int) -> str:
             tally=tally,
         ),
         signals=services.quality_signals(session, assessment, tally=tally),
+        integrity=integrity_services.integrity_summary(session, assessment, tally=tally),
         late=collect_services.late_counts(tally),
-        modes=field_entry.mode_summary(
-            session, assessment_id, standard_for(assessment.standard).sampling.min_cell
-        ),
+        modes=field_entry.mode_summary(tally, standard_for(assessment.standard).sampling.min_cell),
         may_manage=may_manage(g.user, assessment),
         result=SimpleNamespace(
             approval=live_approval(
