@@ -47,6 +47,7 @@ def arrange(app: object) -> int:
                 CollectionLink(assessment=assessment, instrument="social", label=f"基准{number}")
             )
         session.commit()
+        db.refresh_statistics(session.get_bind(), "response")  # as `renke demo --responses` does
         return assessment.id
 
 

@@ -16,6 +16,7 @@ import click
 COMMANDS: dict[str, str] = {
     "analyze": "renke.analyze_command:analyze",
     "verdict": "renke.verdict_command:verdict",
+    "gaps": "renke.gaps_command:gaps",
     "serve": "surveyapp.cli:serve",
     "demo": "surveyapp.cli:demo",
     "db": "surveyapp.cli:db_group",

@@ -3,20 +3,22 @@
 Each response stores its a_i (``score_sum``) and b_i (``score_count``) under the
 assessment's scheme when it is submitted; the estimate then needs per group the sums of
 SPEC §4, and for the default design clustered by school the sums per group × school and
-those of the respondents without a school — a few hundred rows per assessment, whatever
-the number of responses, handed to :func:`analysis.approval.estimate_from_sums`. The
-sample check counts the valid responses by group, area and grade.
+those of the respondents without a school. All come from the page's one grouped scan
+(:func:`surveyapp.tallies.count_responses`, a few thousand cells whatever the number of
+responses), added up here per group and per group × school and handed to
+:func:`analysis.approval.estimate_from_sums`. The sample check counts the valid responses
+by group, area and grade from the same cells.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.approval import (
@@ -31,8 +33,8 @@ from analysis.sampling import SamplePlan
 from analysis.schemes import Scheme, load_scheme
 from analysis.standards import Standard, load_standard
 from analysis.tables import InputRefused
-from surveyapp.models import Assessment, Response, SampleException, User
-from surveyapp.tallies import Tally, count_responses
+from surveyapp.models import Assessment, SampleException, User
+from surveyapp.tallies import ScoredSums, Tally, TallyCell, count_responses
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 #: Lengths of the recorded exception's fields (the model's columns).
@@ -54,83 +56,58 @@ def score_answers(answers: Mapping[str, str], scheme: Scheme) -> tuple[float, in
     return float(sum(scores)), len(scores)
 
 
-def _scored(assessment_id: int) -> tuple[ColumnElement[bool], ...]:
-    """Valid responses with at least one scored answer."""
-    return (
-        Response.assessment_id == assessment_id,
-        Response.valid.is_(True),
-        Response.score_count > 0,
-    )
-
-
-def _school() -> ColumnElement[Any]:
-    """The trimmed 学校代码, '' when blank (SPEC §4: cl_i)."""
-    return func.coalesce(func.trim(Response.school_code), "")
-
-
-def _group_rows(session: Session, where: Sequence[ColumnElement[bool]]) -> list[GroupSums]:
-    w, a, b = Response.weight, Response.score_sum, Response.score_count
-    rows = session.execute(
-        select(
-            Response.respondent_group,
-            func.count(),
-            func.sum(case((w > 0, 1), else_=0)),
-            func.sum(w * a),
-            func.sum(w * b),
-            func.sum(w * w * a * a),
-            func.sum(w * w * a * b),
-            func.sum(w * w * b * b),
-        )
-        .where(*where)
-        .group_by(Response.respondent_group)
-        .order_by(Response.respondent_group)
-    )
+def _group_sums(cells: Iterable[TallyCell]) -> list[GroupSums]:
+    """Per-group sums of the scored respondents of ``cells``, groups in sorted order."""
+    by_group: dict[str, list[ScoredSums]] = {}
+    for cell in cells:
+        if cell.scored.n:
+            by_group.setdefault(cell.group, []).append(cell.scored)
     return [
         GroupSums(
             group=group,
-            n=int(n),
-            n_positive=int(positive or 0),
-            sum_wa=float(wa or 0),
-            sum_wb=float(wb or 0),
-            sum_w2a2=float(w2a2 or 0),
-            sum_w2ab=float(w2ab or 0),
-            sum_w2b2=float(w2b2 or 0),
+            n=sum(s.n for s in sums),
+            n_positive=sum(s.n_positive for s in sums),
+            sum_wa=math.fsum(s.wa for s in sums),
+            sum_wb=math.fsum(s.wb for s in sums),
+            sum_w2a2=math.fsum(s.w2a2 for s in sums),
+            sum_w2ab=math.fsum(s.w2ab for s in sums),
+            sum_w2b2=math.fsum(s.w2b2 for s in sums),
         )
-        for group, n, positive, wa, wb, w2a2, w2ab, w2b2 in rows
+        for group, sums in sorted(by_group.items())
     ]
 
 
-def group_sums(session: Session, assessment_id: int) -> list[GroupSums]:
+def group_sums(tally: Tally) -> list[GroupSums]:
     """Per-group sums over valid responses with at least one scored answer."""
-    return _group_rows(session, _scored(assessment_id))
+    return _group_sums(tally.valid_cells())
 
 
-def school_clusters(session: Session, assessment_id: int) -> SchoolClusters | None:
+def school_clusters(tally: Tally) -> SchoolClusters | None:
     """Per group × school sums, and per-group sums of the respondents without a school;
     None when no response gives a school (the simple design, SPEC §4)."""
-    w, a, b = Response.weight, Response.score_sum, Response.score_count
-    school = _school()
-    rows = session.execute(
-        select(
-            Response.respondent_group,
-            school,
-            func.count(),
-            func.sum(case((w > 0, 1), else_=0)),
-            func.sum(w * a),
-            func.sum(w * b),
-        )
-        .where(*_scored(assessment_id), school != "")
-        .group_by(Response.respondent_group, school)
-        .order_by(Response.respondent_group, school)
-    ).all()
-    if not rows:
+    by_school: dict[tuple[str, str], list[ScoredSums]] = {}
+    loose = []
+    for cell in tally.valid_cells():
+        if not cell.scored.n:
+            continue
+        if cell.cluster:
+            by_school.setdefault((cell.group, cell.cluster), []).append(cell.scored)
+        else:
+            loose.append(cell)
+    if not by_school:
         return None
     schools = tuple(
-        ClusterSums(str(group), str(code), int(n), float(wa or 0), float(wb or 0), int(pos or 0))
-        for group, code, n, pos, wa, wb in rows
+        ClusterSums(
+            group,
+            code,
+            sum(s.n for s in sums),
+            math.fsum(s.wa for s in sums),
+            math.fsum(s.wb for s in sums),
+            sum(s.n_positive for s in sums),
+        )
+        for (group, code), sums in sorted(by_school.items())
     )
-    loose = _group_rows(session, (*_scored(assessment_id), school == ""))
-    return SchoolClusters(schools, tuple(loose))
+    return SchoolClusters(schools, tuple(_group_sums(loose)))
 
 
 def sample_counts(tally: Tally) -> SampleCounts:
@@ -207,16 +184,16 @@ def live_approval(
     with the sample checked against ``plan`` (from 常住人口; None when not entered);
     None before any scored response. ``tally``: the responses counted already in this
     request, if any."""
-    sums = group_sums(session, assessment.id)
+    tally = tally or count_responses(session, assessment)
+    sums = group_sums(tally)
     if not sums:
         return None
     standard = standard_for(assessment.standard)
     settings = standard.approval
-    tally = tally or count_responses(session, assessment)
     try:
         return estimate_from_sums(
             sums,
-            clusters=school_clusters(session, assessment.id),
+            clusters=school_clusters(tally),
             ci=settings.interval,
             level=settings.level,
             threshold=settings.threshold,

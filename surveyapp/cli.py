@@ -132,6 +132,8 @@ def demo(if_empty: bool, no_responses: bool, total: int | None) -> None:
             with click.progressbar(length=total, label="生成答卷", file=sys.stderr) as bar:
                 set_demo_responses(session, assessment, total, random.Random(2026), bar.update)
         session.commit()
+        if total is not None:
+            db.refresh_statistics(session.get_bind(), "response")  # type: ignore[arg-type]
         click.echo(f"演示数据就绪：评估 {assessment.id}（{assessment.title}）")
 
 

@@ -31,3 +31,12 @@ def test_analysis_sources_do_not_mention_the_web_stack():
         source = path.read_text(encoding="utf-8")
         for name in FORBIDDEN:
             assert f"import {name}" not in source and f"from {name}" not in source, path
+
+
+def test_the_analysis_commands_import_no_web_stack():
+    """SPEC §5: `renke analyze`, `renke verdict` and `renke gaps` need no database."""
+    for name in ("analyze", "verdict", "gaps"):
+        loaded = modules_loaded_by(
+            f"from renke.cli import main\nassert main.get_command(None, {name!r}) is not None"
+        )
+        assert not {m for m in loaded if m.split(".")[0] in FORBIDDEN}, name

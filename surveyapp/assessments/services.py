@@ -290,19 +290,18 @@ def quality_signals(
     tally = tally or count_responses(session, assessment)
     cells: dict[tuple[str, str], list[int]] = {}
     for cell in tally.cells:
-        eligible = cell.valid and cell.answered_enough
-        flags = (
-            True,
-            cell.valid,
-            cell.coded("too_fast") or cell.fast,
-            cell.coded("duplicate"),
-            cell.coded("not_resident"),
-            eligible,
-            eligible and cell.straight_lined,
+        numbers = (
+            cell.n,
+            cell.n if cell.valid else 0,
+            cell.n if cell.coded("too_fast") else cell.fast,
+            cell.n if cell.coded("duplicate") else 0,
+            cell.n if cell.coded("not_resident") else 0,
+            cell.answered_enough if cell.valid else 0,
+            cell.straight_lined if cell.valid else 0,
         )
-        sums = cells.setdefault((cell.group, cell.mode), [0] * len(flags))
-        for index, flag in enumerate(flags):
-            sums[index] += cell.n if flag else 0
+        sums = cells.setdefault((cell.group, cell.mode), [0] * len(numbers))
+        for index, number in enumerate(numbers):
+            sums[index] += number
     counts = [SignalCounts(group, mode, *numbers) for (group, mode), numbers in cells.items()]
     return signals_from_counts(counts, min_cell=standard_for(assessment.standard).sampling.min_cell)
 

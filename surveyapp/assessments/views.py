@@ -23,13 +23,16 @@ from flask.typing import ResponseReturnValue
 
 from analysis.vocabulary import COUNTY_KINDS
 from surveyapp import audit, db, qr, quotas
+from surveyapp.accounts import agencies
+from surveyapp.accounts.services import AccountError
 from surveyapp.approval import live_approval, record_share_exception, standard_for
 from surveyapp.assessments import services, setup
 from surveyapp.assessments.forms import SettingsForm, read_settings, settings_values
 from surveyapp.auth import login_required, may_manage, may_see, require_manage, require_see
 from surveyapp.collect import services as collect_services
 from surveyapp.field import entry as field_entry
-from surveyapp.models import Assessment, CollectionLink, County, InvalidTransition
+from surveyapp.integrity import services as integrity_services
+from surveyapp.models import Assessment, CollectionLink, County, InvalidTransition, User
 from surveyapp.models.assessment import STAGES, STATE_LABELS
 from surveyapp.models.link import GROUPS
 from surveyapp.tallies import count_responses
@@ -102,11 +105,15 @@ def detail(assessment_id: int) -> str:
             tally=tally,
         ),
         signals=services.quality_signals(session, assessment, tally=tally),
+        integrity=integrity_services.integrity_summary(session, assessment, tally=tally),
         late=collect_services.late_counts(tally),
-        modes=field_entry.mode_summary(
-            session, assessment_id, standard_for(assessment.standard).sampling.min_cell
-        ),
+        modes=field_entry.mode_summary(tally, standard_for(assessment.standard).sampling.min_cell),
         may_manage=may_manage(g.user, assessment),
+        agencies=agencies.assigned_agencies(session, assessment),
+        agency_choices=(
+            agencies.agency_accounts(session) if agencies.may_assign(g.user, assessment) else []
+        ),
+        may_assign=agencies.may_assign(g.user, assessment),
         result=SimpleNamespace(
             approval=live_approval(
                 session, assessment, plan=quotas.sample_plan(assessment), tally=tally
@@ -359,6 +366,47 @@ def toggle_link(assessment_id: int, link_id: int) -> ResponseReturnValue:
     return redirect(url_for("assessments.links", assessment_id=assessment_id))
 
 
+@blueprint.post("/a/<int:assessment_id>/agencies")
+@login_required
+def assign_agency(assessment_id: int) -> ResponseReturnValue:
+    assessment, session = load_assessment(assessment_id), db.session()
+    if not agencies.may_assign(g.user, assessment):
+        abort(403, description="只有管理员和省级人员可以委托第三方机构")
+    chosen = request.form.get("agency", "")
+    agency = session.get(User, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
+    try:
+        if agency is None:
+            raise AccountError("请选择一个第三方机构账号")
+        agencies.assign(session, g.user, agency, assessment)
+    except AccountError as refused:
+        session.rollback()
+        flash(str(refused), "warning")
+        return redirect(url_for("assessments.detail", assessment_id=assessment_id))
+    session.commit()
+    flash(f"已将本评估委托给第三方机构 {agency.username}。")
+    return redirect(url_for("assessments.detail", assessment_id=assessment_id))
+
+
+@blueprint.post("/a/<int:assessment_id>/agencies/<int:user_id>/withdraw")
+@login_required
+def withdraw_agency(assessment_id: int, user_id: int) -> ResponseReturnValue:
+    assessment, session = load_assessment(assessment_id), db.session()
+    if not agencies.may_assign(g.user, assessment):
+        abort(403, description="只有管理员和省级人员可以委托第三方机构")
+    agency = session.get(User, user_id)
+    if agency is None:
+        abort(404)
+    try:
+        agencies.withdraw(session, g.user, agency, assessment)
+    except AccountError as refused:
+        session.rollback()
+        flash(str(refused), "warning")
+        return redirect(url_for("assessments.detail", assessment_id=assessment_id))
+    session.commit()
+    flash(f"已取消对 {agency.username} 的委托。")
+    return redirect(url_for("assessments.detail", assessment_id=assessment_id))
+
+
 @blueprint.post("/a/<int:assessment_id>/delete")
 @login_required
 def delete(assessment_id: int) -> ResponseReturnValue:
@@ -366,6 +414,15 @@ def delete(assessment_id: int) -> ResponseReturnValue:
     require_manage(assessment)
     try:
         setup.delete_draft(db.session(), assessment)
+        audit.record(
+            db.session(),
+            g.user,
+            "delete",
+            assessment.title,
+            {"状态": "准备中"},
+            None,
+            county_id=assessment.county_id,
+        )
     except InvalidTransition as refused:
         flash(str(refused), "warning")
         return redirect(url_for("assessments.detail", assessment_id=assessment_id))

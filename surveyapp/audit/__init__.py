@@ -22,6 +22,8 @@ ACTIONS = {
     "state": "收集状态变更",
     "settings": "修改评估设置",
     "create": "新建评估",
+    "delete": "删除准备中的评估",
+    "agency": "委托第三方机构",
     "upload": "上传文件",
     "link": "链接变更",
     "invalidate": "认定答卷无效",

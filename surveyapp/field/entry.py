@@ -10,6 +10,7 @@ with the first to measure the entry error rate, and never a second response.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from surveyapp.approval import scheme_for
 from surveyapp.collect.forms import Submission
 from surveyapp.models import CollectionLink, PaperCheck, Questionnaire, Response, User
 from surveyapp.responses import response_row
+from surveyapp.tallies import ScoredSums, Tally
 
 DIGITS_MESSAGE = "请输入选项前的数字"
 
@@ -237,41 +239,29 @@ class ModeRow:
     approval: float | None  # None below the smallest cell shown (SPEC §2.5 anonymity)
 
 
-def mode_summary(session: Session, assessment_id: int, min_cell: int) -> list[ModeRow]:
+def mode_summary(tally: Tally, min_cell: int) -> list[ModeRow]:
     """Per mode present in the data, in MODES order: counts, valid per group, and the
-    live approval (pooled a_i over b_i of the valid responses, SPEC §4) of that mode."""
-    rows = session.execute(
-        select(
-            Response.mode,
-            Response.respondent_group,
-            func.count(),
-            func.count().filter(Response.valid),
-            func.sum(Response.score_sum).filter(Response.valid),
-            func.sum(Response.score_count).filter(Response.valid),
-        )
-        .where(Response.assessment_id == assessment_id)
-        .group_by(Response.mode, Response.respondent_group)
-    )
-    totals: dict[str, list[float]] = {}
+    live approval of that mode (pooled, Σ w_i a_i / Σ w_i b_i over its valid responses,
+    SPEC §4; shown from ``min_cell`` valid responses, SPEC §2.5 anonymity)."""
+    responses: dict[str, int] = {}
     groups: dict[str, dict[str, int]] = {}
-    for mode, group, n, valid, score_sum, score_count in rows:
-        total = totals.setdefault(mode, [0, 0, 0.0, 0.0])
-        for index, value in enumerate((n, valid, score_sum or 0.0, score_count or 0)):
-            total[index] += value
-        groups.setdefault(mode, {})[group] = int(valid)
-    return [
-        ModeRow(
-            mode,
-            int(totals[mode][0]),
-            int(totals[mode][1]),
-            groups[mode],
-            totals[mode][2] / totals[mode][3]
-            if totals[mode][1] >= min_cell and totals[mode][3]
-            else None,
-        )
-        for mode in MODES
-        if mode in totals
-    ]
+    scored: dict[str, list[ScoredSums]] = {}
+    for cell in tally.cells:
+        responses[cell.mode] = responses.get(cell.mode, 0) + cell.n
+        by_group = groups.setdefault(cell.mode, {})
+        by_group[cell.group] = by_group.get(cell.group, 0) + (cell.n if cell.valid else 0)
+        if cell.valid:
+            scored.setdefault(cell.mode, []).append(cell.scored)
+    rows = []
+    for mode in MODES:
+        if mode not in responses:
+            continue
+        valid = sum(groups[mode].values())
+        wa = math.fsum(s.wa for s in scored.get(mode, ()))
+        wb = math.fsum(s.wb for s in scored.get(mode, ()))
+        approval = wa / wb if valid >= min_cell and wb > 0 else None
+        rows.append(ModeRow(mode, responses[mode], valid, groups[mode], approval))
+    return rows
 
 
 def mode_counts(session: Session, assessment_id: int) -> dict[str, dict[str, int]]:

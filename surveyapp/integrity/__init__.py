@@ -8,9 +8,7 @@ from analysis.integrity import RULES
 
 
 def init_app(app: Flask) -> None:
-    from surveyapp.integrity.views import blueprint, summary_for
+    from surveyapp.integrity.views import blueprint
 
     app.register_blueprint(blueprint)
-    # The summary partial is included by other pages with one line; it loads its own data.
-    app.jinja_env.globals["integrity_summary_for"] = summary_for
     app.jinja_env.globals["integrity_rules"] = RULES

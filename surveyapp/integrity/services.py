@@ -49,6 +49,7 @@ from surveyapp.models import (
     School,
     User,
 )
+from surveyapp.tallies import Tally, count_responses
 
 MANUAL_PREFIX = INVALID_REASONS["manual"] + "："  # "评估人员认定无效：<reason>"
 REASON_MAX = 120
@@ -427,8 +428,11 @@ class IntegritySummary:
     min_cell: int
 
 
-def integrity_summary(session: Session, assessment: Assessment) -> IntegritySummary:
-    """Counts of flags and reviews, by whom, and the approval with the invalidated counted."""
+def integrity_summary(
+    session: Session, assessment: Assessment, *, tally: Tally | None = None
+) -> IntegritySummary:
+    """Counts of flags and reviews, by whom, and the approval with the invalidated counted.
+    ``tally``: the responses counted already in this request, if any."""
     run = latest_run(session, assessment)
     in_force = reviews_in_force(session, assessment)
     flagged_ids = (
@@ -445,7 +449,9 @@ def integrity_summary(session: Session, assessment: Assessment) -> IntegritySumm
     invalidated = _responses_by_id(session, [r.response_id for r in confirmed])
     min_cell = standard_for(assessment.standard).sampling.min_cell
     answers = Counter(label for r in invalidated for label in r.answers.values() if label)
-    now, counted = _approval_with(session, assessment, invalidated)
+    now, counted = _approval_with(
+        assessment, tally or count_responses(session, assessment), invalidated
+    )
     return IntegritySummary(
         run=run,
         flagged=len(flagged_ids),
@@ -468,7 +474,7 @@ def _responses_by_id(session: Session, ids: list[int]) -> list[Response]:
 
 
 def _approval_with(
-    session: Session, assessment: Assessment, extra: list[Response]
+    assessment: Assessment, tally: Tally, extra: list[Response]
 ) -> tuple[ApprovalReport | None, ApprovalReport | None]:
     """The live approval, and the same with ``extra`` responses counted as valid."""
     settings = standard_for(assessment.standard).approval
@@ -477,7 +483,7 @@ def _approval_with(
         "level": settings.level,
         "threshold": settings.threshold,
     }
-    sums = {s.group: s for s in group_sums(session, assessment.id)}
+    sums = {s.group: s for s in group_sums(tally)}
 
     def estimate(rows: Iterable[GroupSums]) -> ApprovalReport | None:
         try:

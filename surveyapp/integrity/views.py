@@ -50,10 +50,6 @@ def load_for_responses(assessment_id: int) -> Assessment:
     return assessment
 
 
-def summary_for(assessment: Assessment) -> services.IntegritySummary:
-    return services.integrity_summary(db.session(), assessment)
-
-
 @blueprint.get("/a/<int:assessment_id>/integrity")
 @login_required
 def index(assessment_id: int) -> str:

@@ -52,7 +52,28 @@ class Response(Base):
             "score_count >= 0 AND score_sum >= 0 AND score_sum <= score_count", name="scores"
         ),
         Index("ix_response_device", "assessment_id", "device_hash", "instrument"),
-        Index("ix_response_counts", "assessment_id", "valid", "respondent_group"),
+        # the assessment page's one grouped scan (surveyapp.tallies), in its grouping's
+        # order, and the responses by time (the hourly chart, the export)
+        Index(
+            "ix_response_tally",
+            "assessment_id",
+            "respondent_group",
+            "valid",
+            "late",
+            "area",
+            "grade",
+            "school_code",
+            "residence",
+            "mode",
+            "invalid_codes",
+            "duration_s",
+            "answered",
+            "straight_lined",
+            "score_count",
+            "weight",
+            "score_sum",
+        ),
+        Index("ix_response_time", "assessment_id", "submitted_at"),
         UniqueConstraint(
             "assessment_id", "paper_batch", "paper_sheet", name="uq_response_paper_sheet"
         ),

@@ -18,7 +18,9 @@ blueprint = Blueprint("report", __name__)
 
 def report_html(report: services.Report, *, screen: bool = True) -> str:
     """The report's HTML (the CLI renders it too, in a request context of its own)."""
-    return render_template("report/report.html", report=report, screen=screen)
+    return render_template(
+        "report/report.html", report=report, screen=screen, integrity=report.integrity
+    )
 
 
 def pdf_filename(report: services.Report) -> str:

@@ -24,6 +24,7 @@ from surveyapp import db
 from surveyapp.assessments.views import load_assessment
 from surveyapp.auth import login_required
 from surveyapp.demo import DEMO_POPULATION_SOURCE
+from surveyapp.integrity.services import integrity_summary
 from surveyapp.models import Assessment, SpecialCaseRecord
 from surveyapp.models.assessment import STAGES
 from surveyapp.province import stages
@@ -57,6 +58,7 @@ def _page(assessment: Assessment, problems: list[str] | None = None) -> str:
         differences=services.differences(frozen, result) if frozen else [],
         freeze_refusal=services.freeze_refusal(session, assessment, g.user, now, _zone()),
         cases=special_cases.special_cases(session, assessment.id),
+        integrity=integrity_summary(session, assessment),
         may_record=special_cases.may_record(g.user, assessment) and frozen is None,
         problems=problems or [],
         demo=assessment.population_source == DEMO_POPULATION_SOURCE,

@@ -262,3 +262,105 @@ def test_service_pages_by_role(client, login, world, page, allowed, who):
     _, _, users = world
     login(users[who])
     assert client.get(page).status_code == (200 if who in allowed else 403), (page, who)
+
+
+# Commissioning a 第三方机构 (SPEC §1): admin and province assign and withdraw; audited.
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        ("admin", True),
+        ("province", True),
+        ("own_prefecture", False),
+        ("own_evaluator", False),
+        ("own_agency", False),
+        ("other_agency", False),
+    ],
+)
+def test_only_admin_and_province_commission_an_agency(client, login, world, session, who, allowed):
+    from surveyapp.models import AgencyAssignment
+
+    assessment, _, users = world
+    login(users[who])
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    response = client.post(
+        f"/a/{assessment.id}/agencies",
+        data={"agency": str(users["other_agency"].id), "csrf_token": token},
+    )
+    assert response.status_code == (302 if allowed else 403), (who, response.status_code)
+    session.expire_all()
+    assigned = session.get(AgencyAssignment, (users["other_agency"].id, assessment.id))
+    assert (assigned is not None) == allowed
+
+
+def test_a_commissioned_agency_sees_the_assessment_until_withdrawn(client, login, world, session):
+    from sqlalchemy import select
+
+    from surveyapp.models import AuditEntry
+
+    assessment, _, users = world
+    agency, province = users["other_agency"], users["province"]
+
+    def as_user(user):
+        client.post("/logout", data={"csrf_token": csrf()})
+        login(user)
+
+    def csrf():
+        with client.session_transaction() as state:
+            return state.get("csrf")
+
+    login(agency)
+    assert client.get(f"/a/{assessment.id}").status_code == 403
+    as_user(province)
+    page = client.get(f"/a/{assessment.id}").get_data(as_text=True)
+    assert "委托第三方机构" in page and agency.username in page  # offered in the list
+    client.post(
+        f"/a/{assessment.id}/agencies", data={"agency": str(agency.id), "csrf_token": csrf()}
+    )
+    # a second assignment, or a county account as "agency", is refused with the reason
+    again = client.post(
+        f"/a/{assessment.id}/agencies",
+        data={"agency": str(agency.id), "csrf_token": csrf()},
+        follow_redirects=True,
+    )
+    assert f"本评估已委托给 {agency.username}" in again.get_data(as_text=True)
+    wrong = client.post(
+        f"/a/{assessment.id}/agencies",
+        data={"agency": str(users["own_evaluator"].id), "csrf_token": csrf()},
+        follow_redirects=True,
+    )
+    assert "不是在用的第三方机构账号" in wrong.get_data(as_text=True)
+    as_user(agency)
+    assert client.get(f"/a/{assessment.id}").status_code == 200
+    as_user(province)
+    client.post(f"/a/{assessment.id}/agencies/{agency.id}/withdraw", data={"csrf_token": csrf()})
+    as_user(agency)
+    assert client.get(f"/a/{assessment.id}").status_code == 403
+
+    session.expire_all()
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "agency").order_by(AuditEntry.id)
+    ).all()
+    assert [(e.username, e.before, e.after) for e in entries] == [
+        ("province", None, {"委托": agency.username}),
+        ("province", {"委托": agency.username}, None),
+    ]
+
+
+def test_deleting_a_draft_is_audited(client, login, world, make_assessment, session):
+    from sqlalchemy import select
+
+    from surveyapp.models import Assessment, AuditEntry
+
+    assessment, _, users = world
+    draft = make_assessment(county=assessment.county, state="draft", year=2031, title="草稿评估")
+    draft_id, county_id = draft.id, draft.county_id
+    login(users["own_evaluator"])
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    response = client.post(f"/a/{draft_id}/delete", data={"csrf_token": token})
+    assert response.status_code == 302
+    session.expunge_all()
+    assert session.scalars(select(Assessment).where(Assessment.id == draft_id)).first() is None
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "delete")).one()
+    assert (entry.username, entry.target, entry.county_id) == ("own", "草稿评估", county_id)

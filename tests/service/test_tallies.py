@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from analysis.responses import read_responses
 from analysis.signals import quality_signals as signals_from_file
@@ -101,3 +102,29 @@ def test_the_signals_from_the_tally_equal_those_of_the_export(session):
     tally = count_responses(session, assessment)
     assert quality_signals(session, assessment, tally=tally) == from_file
     assert any(cell.too_fast for cell in from_file)
+
+
+def test_the_scan_reads_the_covering_index_without_sorting(session):
+    """The tally's grouping is the covering index's order (migration 0015): SQLite reads
+    the index alone and groups as it goes. A column added to the grouping but not to the
+    index, or out of its order, brings back the full-table read or the sort."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL chooses its plan by its statistics; SQLite's plan is checked")
+    assessment = seed_demo(session, responses=True)
+    session.flush()
+    captured: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "GROUP BY" in statement and not captured:
+            rows = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            captured.extend(str(row[-1]) for row in rows)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        count_responses(session, assessment)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    plan = " | ".join(captured)
+    assert "USING COVERING INDEX ix_response_tally" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan

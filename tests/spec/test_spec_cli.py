@@ -242,7 +242,6 @@ def test_responses_total_row_and_other_problems_are_all_listed(tmp_path: Path) -
     assert "很好" in run.err  # row 2's label outside the scheme is a problem too
 
 
-@pytest.mark.xfail(strict=True, reason="SPEC deviation: `renke gaps` (SPEC §5) is not a command")
 def test_gaps_command_exists(tmp_path: Path) -> None:
     schools, county = files(tmp_path)
     run = cli("gaps", "--schools", schools, "--county", county, "--format", "json")
