@@ -2,7 +2,7 @@
 in each verdict summary (existing summaries get none until their verdict is computed again).
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0015 (the tally index, merged to main before this; the chain stays linear)
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
