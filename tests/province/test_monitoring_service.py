@@ -261,3 +261,33 @@ def test_the_province_uploads_a_monitoring_years_files_and_the_summary_fills(
     assert monitoring.years[-1].year == 2028 and monitoring.accountability
     ids = session.scalars(select(Assessment.id).where(Assessment.county_id == county.id)).all()
     assert assessment.id in ids
+
+
+def test_the_settings_page_refuses_a_monitoring_year_with_the_reason(
+    client, session, three_years, make_user, login
+):
+    login(make_user("chief", role="admin"))
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    form = {
+        "csrf_token": token,
+        "prefecture": "测试州",
+        "stage": "monitoring",
+        "population": "66000",
+        "population_urban": "0",
+        "population_town": "24000",
+        "population_rural": "42000",
+        "population_source": "示例",
+        "min_duration_s": "30",
+    }
+    refused = client.post("/a/new", data={**form, "county": "未认定县", "year": "2026"})
+    assert refused.status_code == 422
+    assert "未认定县尚未通过省级评估（定稿为达标），不能开展年度监测" in refused.get_data(
+        as_text=True
+    )
+    created = client.post("/a/new", data={**form, "county": "平安县", "year": "2028"})
+    assert created.status_code == 302
+    [assessment] = session.scalars(
+        select(Assessment).where(Assessment.stage == "monitoring", Assessment.year == 2028)
+    ).all()
+    assert assessment.county_id == three_years["calm"].id
