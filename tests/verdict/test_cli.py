@@ -141,6 +141,7 @@ def test_analysis_json(files: dict[str, Path]) -> None:
     approval = json.loads(out)["approval"]
     assert {k: v for k, v in approval.items() if k != "sample"} == {
         "approval": 0.87,
+        "se": 0.015,  # the analysis's overall SE, for yearly monitoring (SPEC §2.4)
         "ci": [0.84, 0.9],
         "met": True,
         "certainty": "borderline",

@@ -282,6 +282,7 @@ def test_json_shape() -> None:
     assert {"id", "passed", "value", "note", "sub"} <= set(item)
     assert data["approval"] == {
         "approval": 0.91,
+        "se": None,  # a figure given directly has no standard error
         "ci": None,
         "met": True,
         "certainty": None,
