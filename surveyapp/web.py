@@ -101,6 +101,14 @@ def style_hash(block: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode() + "'"
 
 
+def download(body: bytes, mimetype: str, filename: str) -> Response:
+    """A file to save, its (Chinese) name encoded as RFC 6266 asks."""
+    from urllib.parse import quote
+
+    disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
+
+
 def healthz() -> tuple[dict[str, str], int]:
     try:
         db.session().execute(text("SELECT 1"))
