@@ -366,9 +366,12 @@ def toggle_link(assessment_id: int, link_id: int) -> ResponseReturnValue:
     return redirect(url_for("assessments.links", assessment_id=assessment_id))
 
 
-@blueprint.post("/a/<int:assessment_id>/agencies")
+@blueprint.post("/a/<int:assessment_id>/agencies/<action>")
 @login_required
-def assign_agency(assessment_id: int) -> ResponseReturnValue:
+def commission(assessment_id: int, action: str) -> ResponseReturnValue:
+    """委托 (``assign``) or 取消委托 (``withdraw``) the agency account named in the form."""
+    if action not in {"assign", "withdraw"}:
+        abort(404)
     assessment, session = load_assessment(assessment_id), db.session()
     if not agencies.may_assign(g.user, assessment):
         abort(403, description="只有管理员和省级人员可以委托第三方机构")
@@ -377,33 +380,17 @@ def assign_agency(assessment_id: int) -> ResponseReturnValue:
     try:
         if agency is None:
             raise AccountError("请选择一个第三方机构账号")
-        agencies.assign(session, g.user, agency, assessment)
+        if action == "assign":
+            agencies.assign(session, g.user, agency, assessment)
+        else:
+            agencies.withdraw(session, g.user, agency, assessment)
     except AccountError as refused:
         session.rollback()
         flash(str(refused), "warning")
         return redirect(url_for("assessments.detail", assessment_id=assessment_id))
     session.commit()
-    flash(f"已将本评估委托给第三方机构 {agency.username}。")
-    return redirect(url_for("assessments.detail", assessment_id=assessment_id))
-
-
-@blueprint.post("/a/<int:assessment_id>/agencies/<int:user_id>/withdraw")
-@login_required
-def withdraw_agency(assessment_id: int, user_id: int) -> ResponseReturnValue:
-    assessment, session = load_assessment(assessment_id), db.session()
-    if not agencies.may_assign(g.user, assessment):
-        abort(403, description="只有管理员和省级人员可以委托第三方机构")
-    agency = session.get(User, user_id)
-    if agency is None:
-        abort(404)
-    try:
-        agencies.withdraw(session, g.user, agency, assessment)
-    except AccountError as refused:
-        session.rollback()
-        flash(str(refused), "warning")
-        return redirect(url_for("assessments.detail", assessment_id=assessment_id))
-    session.commit()
-    flash(f"已取消对 {agency.username} 的委托。")
+    done = "已将本评估委托给第三方机构" if action == "assign" else "已取消委托："
+    flash(f"{done} {agency.username}。")
     return redirect(url_for("assessments.detail", assessment_id=assessment_id))
 
 
