@@ -31,6 +31,7 @@ from surveyapp.assessments.forms import SettingsForm, read_settings, settings_va
 from surveyapp.auth import login_required, may_manage, may_see, require_manage, require_see
 from surveyapp.collect import services as collect_services
 from surveyapp.field import entry as field_entry
+from surveyapp.form_values import ascii_int
 from surveyapp.integrity import services as integrity_services
 from surveyapp.models import Assessment, CollectionLink, County, InvalidTransition, User
 from surveyapp.models.assessment import STAGES, STATE_LABELS
@@ -375,8 +376,8 @@ def commission(assessment_id: int, action: str) -> ResponseReturnValue:
     assessment, session = load_assessment(assessment_id), db.session()
     if not agencies.may_assign(g.user, assessment):
         abort(403, description="只有管理员和省级人员可以委托第三方机构")
-    chosen = request.form.get("agency", "")
-    agency = session.get(User, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
+    chosen = ascii_int(request.form.get("agency"))
+    agency = session.get(User, chosen) if chosen is not None else None
     try:
         if agency is None:
             raise AccountError("请选择一个第三方机构账号")
