@@ -1,0 +1,272 @@
+"""A table's cells as Arrow text, label-encoded, for the large files (SPEC §3 responses).
+
+The same file rules as :func:`analysis.tables.read_table` — encodings, limits, headers
+normalised and mapped through aliases, cells trimmed, blank cells missing, rows blank in
+every column dropped, spreadsheet row numbers, the trailing 合计 row — without pandas:
+Arrow reads the CSV on every core, straight into dictionary-encoded columns, and a column
+becomes :class:`Coded` (codes and labels) by trimming its dictionary, not its cells.
+
+A caller may read only some columns (``read``); Arrow then still splits every row but
+converts only those. What the rules need of the other columns is decided without them,
+or they are read after all: the body is checked to be UTF-8 as a whole (so GB18030 is
+chosen exactly as when every column is read); a row blank in every column read, or the
+words 合计 / 总计 / 小计 anywhere in the rows, makes the table be read again whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analysis.tables import (
+    READ_LIMITS,
+    TOTAL_ROW_MESSAGE,
+    TOTAL_ROW_WORDS,
+    XLSX_MAGIC,
+    CsvCells,
+    Problem,
+    Source,
+    TableLimits,
+    canonical_header,
+    canonical_headers,
+    read_bytes,
+    read_csv_cells,
+    read_xlsx_rows,
+    refuse_unreadable,
+)
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Labels are read into a dictionary per column (few distinct values: groups, answers).
+LABELS = pa.dictionary(pa.int32(), pa.string())
+
+
+@dataclass(frozen=True, eq=False)
+class Coded:
+    """A text column, dictionary-encoded: ``labels[codes[i]]``, code -1 when blank.
+
+    Labels are in the order of their first appearance in the column.
+    """
+
+    codes: IntArray
+    labels: tuple[str, ...]
+
+    def values(self) -> list[str | None]:
+        """The cells as text (None when blank); slow, for small tables and tests."""
+        return [None if code < 0 else self.labels[code] for code in self.codes.tolist()]
+
+    def rows_with(self, label: str) -> IntArray:
+        """Positions whose cell is ``label``."""
+        if label not in self.labels:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(self.codes == self.labels.index(label))
+
+
+@dataclass(frozen=True, eq=False)
+class TextTable:
+    """The cells of a table, by canonical column.
+
+    Attributes
+    ----------
+    source : str
+        Display name of the file.
+    columns : tuple of str
+        Every column of the file (canonical headers, in file order), read or not.
+    rows : ndarray of int
+        Spreadsheet row numbers of the rows kept (header = 1).
+    cells : pyarrow.Table
+        The columns read, untrimmed, blank cells missing; labels as dictionaries.
+    """
+
+    source: str
+    columns: tuple[str, ...]
+    rows: IntArray
+    cells: pa.Table = field(repr=False)
+    _coded: dict[str, Coded] = field(default_factory=dict, init=False, repr=False)
+
+    def __len__(self) -> int:
+        return int(self.rows.shape[0])
+
+    def _column(self, name: str) -> pa.ChunkedArray | None:
+        """The column's cells; None when the file lacks it, LookupError when not read."""
+        if name not in self.columns:
+            return None
+        if name not in self.cells.column_names:
+            raise LookupError(f"column {name!r} was not read (see read_text_table's read=)")
+        return self.cells.column(name)
+
+    def coded(self, name: str) -> Coded:
+        """The column trimmed and label-encoded (all blank when the file lacks it)."""
+        if name not in self._coded:
+            column = self._column(name)
+            self._coded[name] = (
+                Coded(np.full(len(self), -1, dtype=np.int64), ())
+                if column is None
+                else encode(column)
+            )
+        return self._coded[name]
+
+    def texts(self, name: str) -> list[str | None]:
+        """The column's cells trimmed, None when blank (all None when the file lacks it)."""
+        column = self._column(name)
+        if column is None:
+            return [None] * len(self)
+        trimmed = pc.utf8_trim_whitespace(column.cast(pa.string()))
+        return [cell or None for cell in trimmed.to_pylist()]
+
+    def without_total_row(self) -> tuple[TextTable, list[Problem]]:
+        """The table without a trailing 合计 row, and the problem that row makes (SPEC §3)."""
+        if not len(self):
+            return self, []
+        last = [self.cells.column(name)[len(self) - 1].as_py() for name in self.cells.column_names]
+        if not any(cell and any(word in cell for word in TOTAL_ROW_WORDS) for cell in last):
+            return self, []
+        row = int(self.rows[-1])
+        shorter = TextTable(
+            self.source, self.columns, self.rows[:-1], self.cells.slice(0, len(self) - 1)
+        )
+        return shorter, [Problem(row, None, TOTAL_ROW_MESSAGE.format(row=row))]
+
+
+def encode(column: pa.ChunkedArray) -> Coded:
+    """Trim and label-encode a text or dictionary column (blank -> code -1).
+
+    The dictionary is trimmed, not the cells: labels differing only in white space become
+    one, a label that trims to nothing is blank. Labels keep the order of first appearance
+    (a dictionary's order), and only labels of rows still in the column are kept.
+    """
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)  # one dictionary for all chunks
+    column = column.unify_dictionaries()
+    if column.num_chunks == 0 or len(column) == 0:
+        return Coded(np.zeros(len(column), dtype=np.int64), ())
+    dictionary = column.chunk(0).dictionary
+    position: dict[str, int] = {}
+    remap = np.full(len(dictionary) + 1, -1, dtype=np.int64)  # the last entry: a missing cell
+    for k, label in enumerate(pc.utf8_trim_whitespace(dictionary).to_pylist()):
+        if label:
+            remap[k] = position.setdefault(label, len(position))
+    indices = np.concatenate(
+        [
+            np.asarray(pc.fill_null(chunk.indices, len(dictionary)), dtype=np.int64)
+            for chunk in column.chunks
+        ]
+    )
+    codes = remap[indices]
+    labels = tuple(position)
+    present = np.zeros(len(labels) + 1, dtype=bool)
+    present[codes] = True  # code -1 marks the last entry
+    if present[:-1].all():
+        return Coded(codes, labels)
+    renumber = np.append(np.cumsum(present[:-1]) - 1, -1)
+    kept = tuple(label for label, here in zip(labels, present[:-1], strict=True) if here)
+    return Coded(renumber[codes], kept)
+
+
+def read_text_table(
+    source: Source,
+    *,
+    aliases: Mapping[str, str],
+    name: str | None = None,
+    limits: TableLimits | None = None,
+    read: Callable[[str], bool] | None = None,
+    as_text: Collection[str] = (),
+) -> TextTable:
+    """Read a CSV or XLSX table's cells (the rules of :func:`analysis.tables.read_table`).
+
+    Parameters
+    ----------
+    source, aliases, name, limits
+        As :func:`analysis.tables.read_table`.
+    read : callable, optional
+        Which canonical columns to read (all when None); others raise ``LookupError``
+        when asked for. An XLSX is always read whole.
+    as_text : collection of str
+        Columns read as plain text, not as labels (one distinct value per row: ids, times).
+
+    Raises
+    ------
+    InputRefused
+        As :func:`analysis.tables.read_table`.
+    """
+    raw, display = read_bytes(source)
+    display = name or display
+    limits = limits or READ_LIMITS
+    refuse_unreadable(raw, display, limits)
+    if raw.startswith(XLSX_MAGIC):
+        names, body = read_xlsx_rows(raw, display, limits)
+        columns = canonical_headers(names, aliases, display)
+        cells = pa.table(
+            [pa.array([row[k] for row in body], pa.string()) for k in range(len(names))],
+            names=columns,
+        )
+        return _kept(TextTable(display, tuple(columns), _row_numbers(cells), cells))
+
+    def column_types(names: list[str]) -> list[pa.DataType | None]:
+        keys = [canonical_header(name, aliases) for name in names]
+        wanted = [read is None or read(key) for key in keys]
+        if not any(wanted):  # none of them is there: read all, for the messages
+            wanted = [True] * len(keys)
+        return [
+            (pa.string() if key in as_text else LABELS) if chosen else None
+            for key, chosen in zip(keys, wanted, strict=True)
+        ]
+
+    csv = read_csv_cells(raw, display, column_types)
+    columns = canonical_headers(csv.names, aliases, display)
+    cells = pa.table(
+        csv.table.columns, names=[columns[int(key[1:])] for key in csv.table.column_names]
+    )
+    table = TextTable(display, tuple(columns), _row_numbers(cells), cells)
+    if cells.num_columns < len(columns) and (
+        _blank_rows(table) is not None or _total_words_in(csv)
+    ):
+        return read_text_table(raw, aliases=aliases, name=display, limits=limits, as_text=as_text)
+    return _kept(table)
+
+
+def _row_numbers(cells: pa.Table) -> IntArray:
+    return np.arange(2, 2 + cells.num_rows, dtype=np.int64)
+
+
+def _total_words_in(csv: CsvCells) -> bool:
+    """Whether 合计 / 总计 / 小计 occur anywhere in the rows (so maybe in a column not read)."""
+    return any(csv.data.find(word.encode("utf-8"), csv.body) >= 0 for word in TOTAL_ROW_WORDS)
+
+
+def _kept(table: TextTable) -> TextTable:
+    """The table without the rows blank in every column read."""
+    blank = _blank_rows(table)
+    if blank is None:
+        return table
+    keep = ~blank
+    return TextTable(
+        table.source, table.columns, table.rows[keep], table.cells.filter(pa.array(keep))
+    )
+
+
+def _blank_rows(table: TextTable) -> BoolArray | None:
+    """Rows blank in every column read; None when there is none (the usual case, found
+    after the first column or two)."""
+    names = sorted(
+        table.cells.column_names,
+        key=lambda name: not pa.types.is_dictionary(table.cells.schema.field(name).type),
+    )
+    blank: BoolArray | None = None
+    for name in names:
+        column = table.cells.column(name)
+        if pa.types.is_dictionary(column.type):
+            here = table.coded(name).codes < 0
+        else:
+            trimmed = pc.utf8_trim_whitespace(column)
+            here = np.asarray(pc.fill_null(pc.equal(trimmed, ""), True), dtype=bool)
+        blank = here if blank is None else blank & here
+        if not blank.any():
+            return None
+    return blank
