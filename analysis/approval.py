@@ -490,15 +490,10 @@ def sufficient_statistics(
     return sums_of_table(_score_responses(responses, chosen_scheme, items, cluster).table)
 
 
-#: The text columns the estimate (the cluster) and the sample check (area, grade) use:
-#: a file is read with these alone (``read_responses``' ``text_columns``).
-ESTIMATE_COLUMNS: Final = ("school", "area", "grade")
-
-
 def _read(source: Source | Responses, scheme: Scheme) -> Responses:
     if isinstance(source, Responses):
         return source
-    return read_responses(source, scheme=scheme, text_columns=ESTIMATE_COLUMNS)
+    return read_responses(source, scheme=scheme)
 
 
 def analyze_responses(

@@ -10,14 +10,14 @@ Each text column is label-encoded once, by Arrow while it reads the file
 (:mod:`analysis.text_table`), so that checking a million answers costs one look-up per
 distinct label, and problems are located by row only on the error path. Answer labels are
 checked against a scoring scheme on every row, valid or not (:func:`check_labels`).
-``renke analyze`` reads only the columns it uses (``text_columns``); no pandas here.
+No pandas here: ``renke analyze`` does not pay its import.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Final
@@ -85,9 +85,6 @@ LAZY_COLUMNS: Final = (
 #: Text columns with one distinct value per row: read as text, not as labels.
 UNIQUE_TEXT_COLUMNS: Final = ("response_id", "device", "submitted_at")
 
-#: Columns every reading parses (SPEC §3): the items besides.
-PARSED_COLUMNS: Final = ("group", "valid", "weight", "duration_s")
-
 TRUE_WORDS: Final = frozenset({"1", "是", "true"})
 FALSE_WORDS: Final = frozenset({"0", "否", "false"})
 
@@ -130,10 +127,10 @@ class Responses:
     items : tuple of Item
         Item columns in file order.
     table : TextTable
-        The cells of the columns in :data:`LAZY_COLUMNS` that were read, encoded on first
-        use as the properties ``school``, ``area``, ``residence``, ``grade``,
-        ``instrument``, ``mode`` and ``invalid_reason`` (:class:`Coded`, all blank when
-        the column is absent; ``LookupError`` when it was not read). ``response_id``,
+        The cells; the columns in :data:`LAZY_COLUMNS` are encoded on first use as the
+        properties ``school``, ``area``, ``residence``, ``grade``, ``instrument``,
+        ``mode`` and ``invalid_reason`` (:class:`Coded`, all blank when the column is
+        absent). ``response_id``,
         ``link``, ``device``, ``submitted_at`` and ``late`` are kept as text for
         :mod:`analysis.integrity` (:meth:`texts`).
     """
@@ -287,7 +284,6 @@ def read_responses(
     *,
     scheme: Scheme | str | None = "top2",
     name: str | None = None,
-    text_columns: Collection[str] | None = None,
 ) -> Responses:
     """Read and check a responses table (SPEC §3), CSV or XLSX, English or Chinese headers.
 
@@ -300,10 +296,6 @@ def read_responses(
         (:func:`check_labels`); None skips the label check.
     name : str, optional
         Display name for messages.
-    text_columns : collection of str, optional
-        The columns of :data:`LAZY_COLUMNS` to read (all when None); asking the result
-        for another raises ``LookupError``. ``renke analyze`` reads only those it uses,
-        since converting a column costs about as much as splitting the file's rows.
 
     Returns
     -------
@@ -317,13 +309,7 @@ def read_responses(
         valid row, a ``valid`` cell other than 1/0, 是/否, TRUE/FALSE, a weight or
         duration that is not a number ≥ 0, and answer labels outside the scheme.
     """
-    table = read_text_table(
-        source,
-        aliases=ALIASES,
-        name=name,
-        read=None if text_columns is None else _reading(text_columns),
-        as_text=UNIQUE_TEXT_COLUMNS,
-    )
+    table = read_text_table(source, aliases=ALIASES, name=name, as_text=UNIQUE_TEXT_COLUMNS)
     display = table.source
     table, problems = table.without_total_row()
     if "group" not in table.columns:
@@ -359,12 +345,6 @@ def read_responses(
     if problems:
         raise InputRefused(_in_row_order(problems), source=display)
     return responses
-
-
-def _reading(text_columns: Collection[str]) -> Callable[[str], bool]:
-    """Which columns to read: the parsed ones, the items and ``text_columns``."""
-    wanted = frozenset((*PARSED_COLUMNS, *text_columns))
-    return lambda key: key in wanted or _ITEM_HEADER.match(key) is not None
 
 
 def _in_row_order(problems: list[Problem]) -> list[Problem]:

@@ -313,32 +313,23 @@ def _read_csv(raw: bytes, display: str) -> pd.DataFrame:
 
 @dataclass(frozen=True, eq=False)
 class CsvCells:
-    """What Arrow read of a CSV.
-
-    ``names`` are the header's cells (as written); ``table`` holds the columns read, named
-    ``c<position>``, untrimmed, blank cells missing; ``data[body:]`` are the rows as UTF-8
-    (the file itself, or its GB18030 text re-encoded), for checks on columns not read.
-    """
+    """What Arrow read of a CSV: the header's cells (as written), and every column
+    (named ``c<position>``), untrimmed, blank cells missing."""
 
     names: list[str]
     table: pa.Table
-    data: bytes
-    body: int
 
 
-ColumnTypes = Callable[[list[str]], list[pa.DataType | None]]
+ColumnTypes = Callable[[list[str]], list[pa.DataType]]
 
 
 def read_csv_cells(raw: bytes, display: str, column_types: ColumnTypes) -> CsvCells:
     """Arrow's multi-threaded reader straight on the bytes; GB18030 re-encoded first.
 
     ``column_types`` gives, for the header's cells, the Arrow type to read each column
-    as (a string or dictionary type), or None not to convert it (Arrow still splits
-    every row, so ragged rows are found; at least one column must be read). UTF-8 (the common case, and the large exports) is
-    not decoded in Python at all: Arrow validates it while reading, and validates the
-    whole body when some column is not read, so that the choice between UTF-8 and
-    GB18030 is the same whichever columns are read. Only when that fails is the file
-    decoded as GB18030, which officials' Excel writes on Chinese Windows.
+    as (a string or dictionary type). UTF-8 (the common case, and the large exports) is
+    not decoded in Python at all: Arrow validates it while reading. Only when that fails
+    is the file decoded as GB18030, which officials' Excel writes on Chinese Windows.
     """
     try:
         return _read_csv_text(raw, display, column_types)
@@ -369,13 +360,6 @@ def _arrow_csv(data: bytes, start: int, column_types: ColumnTypes) -> CsvCells:
         # Arrow would take the next line as the header, undecoded
         raise InputRefused([Problem(1, None, "第1行（表头）是空的，请删除表头前的空行后重新上传")])
     types = {f"c{i}": kind for i, kind in enumerate(column_types(names))}
-    chosen = {key: kind for key, kind in types.items() if kind is not None}
-    if not chosen:
-        raise ValueError("read_csv_cells: no column chosen")  # Arrow would read them all
-    line_end = data.find(b"\n", start)
-    body = len(data) if line_end < 0 else line_end + 1
-    if len(chosen) < len(types):
-        _check_utf8(data, body)
     table = pacsv.read_csv(
         pa.BufferReader(pa.py_buffer(data)[start:]),  # a view: no copy of the bytes
         read_options=pacsv.ReadOptions(
@@ -383,25 +367,13 @@ def _arrow_csv(data: bytes, start: int, column_types: ColumnTypes) -> CsvCells:
         ),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
-            column_types=chosen,
-            include_columns=list(chosen),
+            column_types=types,
             strings_can_be_null=True,
             null_values=[""],
             quoted_strings_can_be_null=True,
         ),
     )
-    return CsvCells(names, table, data, body)
-
-
-def _check_utf8(data: bytes, start: int) -> None:
-    """Raise ``ArrowInvalid`` ("Invalid UTF8") unless ``data[start:]`` is UTF-8 (no copy).
-
-    The rows hold nothing but cells, commas, quotes and line ends (all ASCII), so this
-    holds exactly when every cell is UTF-8, as Arrow would find reading every column.
-    """
-    view = pa.py_buffer(data)[start:]
-    offsets = pa.py_buffer(np.array([0, view.size], dtype=np.int64))
-    pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, view]).validate(full=True)
+    return CsvCells(names, table)
 
 
 def _stripped(column: pa.ChunkedArray) -> pa.ChunkedArray:

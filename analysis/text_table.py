@@ -6,16 +6,15 @@ every column dropped, spreadsheet row numbers, the trailing 合计 row — witho
 Arrow reads the CSV on every core, straight into dictionary-encoded columns, and a column
 becomes :class:`Coded` (codes and labels) by trimming its dictionary, not its cells.
 
-A caller may read only some columns (``read``); Arrow then still splits every row but
-converts only those. What the rules need of the other columns is decided without them,
-or they are read after all: the body is checked to be UTF-8 as a whole (so GB18030 is
-chosen exactly as when every column is read); a row blank in every column read, or the
-words 合计 / 总计 / 小计 anywhere in the rows, makes the table be read again whole.
+Every column is read: converting only the columns a command uses (Arrow's
+``include_columns``) saved about a tenth of Arrow's time on the benchmark file, and the
+rules would then need the others checked apart (their UTF-8, for the choice of GB18030;
+the 合计 row; rows blank in every column), which cost as much (issue 15).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,7 +27,6 @@ from analysis.tables import (
     TOTAL_ROW_MESSAGE,
     TOTAL_ROW_WORDS,
     XLSX_MAGIC,
-    CsvCells,
     Problem,
     Source,
     TableLimits,
@@ -77,11 +75,11 @@ class TextTable:
     source : str
         Display name of the file.
     columns : tuple of str
-        Every column of the file (canonical headers, in file order), read or not.
+        Every column of the file (canonical headers, in file order).
     rows : ndarray of int
         Spreadsheet row numbers of the rows kept (header = 1).
     cells : pyarrow.Table
-        The columns read, untrimmed, blank cells missing; labels as dictionaries.
+        The columns, untrimmed, blank cells missing; labels as dictionaries.
     """
 
     source: str
@@ -94,12 +92,8 @@ class TextTable:
         return int(self.rows.shape[0])
 
     def _column(self, name: str) -> pa.ChunkedArray | None:
-        """The column's cells; None when the file lacks it, LookupError when not read."""
-        if name not in self.columns:
-            return None
-        if name not in self.cells.column_names:
-            raise LookupError(f"column {name!r} was not read (see read_text_table's read=)")
-        return self.cells.column(name)
+        """The column's cells; None when the file lacks it."""
+        return self.cells.column(name) if name in self.columns else None
 
     def coded(self, name: str) -> Coded:
         """The column trimmed and label-encoded (all blank when the file lacks it)."""
@@ -172,7 +166,6 @@ def read_text_table(
     aliases: Mapping[str, str],
     name: str | None = None,
     limits: TableLimits | None = None,
-    read: Callable[[str], bool] | None = None,
     as_text: Collection[str] = (),
 ) -> TextTable:
     """Read a CSV or XLSX table's cells (the rules of :func:`analysis.tables.read_table`).
@@ -181,9 +174,6 @@ def read_text_table(
     ----------
     source, aliases, name, limits
         As :func:`analysis.tables.read_table`.
-    read : callable, optional
-        Which canonical columns to read (all when None); others raise ``LookupError``
-        when asked for. An XLSX is always read whole.
     as_text : collection of str
         Columns read as plain text, not as labels (one distinct value per row: ids, times).
 
@@ -207,34 +197,16 @@ def read_text_table(
 
     def column_types(names: list[str]) -> list[pa.DataType | None]:
         keys = [canonical_header(name, aliases) for name in names]
-        wanted = [read is None or read(key) for key in keys]
-        if not any(wanted):  # none of them is there: read all, for the messages
-            wanted = [True] * len(keys)
-        return [
-            (pa.string() if key in as_text else LABELS) if chosen else None
-            for key, chosen in zip(keys, wanted, strict=True)
-        ]
+        return [pa.string() if key in as_text else LABELS for key in keys]
 
     csv = read_csv_cells(raw, display, column_types)
     columns = canonical_headers(csv.names, aliases, display)
-    cells = pa.table(
-        csv.table.columns, names=[columns[int(key[1:])] for key in csv.table.column_names]
-    )
-    table = TextTable(display, tuple(columns), _row_numbers(cells), cells)
-    if cells.num_columns < len(columns) and (
-        _blank_rows(table) is not None or _total_words_in(csv)
-    ):
-        return read_text_table(raw, aliases=aliases, name=display, limits=limits, as_text=as_text)
-    return _kept(table)
+    cells = pa.table(csv.table.columns, names=columns)
+    return _kept(TextTable(display, tuple(columns), _row_numbers(cells), cells))
 
 
 def _row_numbers(cells: pa.Table) -> IntArray:
     return np.arange(2, 2 + cells.num_rows, dtype=np.int64)
-
-
-def _total_words_in(csv: CsvCells) -> bool:
-    """Whether 合计 / 总计 / 小计 occur anywhere in the rows (so maybe in a column not read)."""
-    return any(csv.data.find(word.encode("utf-8"), csv.body) >= 0 for word in TOTAL_ROW_WORDS)
 
 
 def _kept(table: TextTable) -> TextTable:
@@ -250,8 +222,8 @@ def _kept(table: TextTable) -> TextTable:
 
 
 def _blank_rows(table: TextTable) -> BoolArray | None:
-    """Rows blank in every column read; None when there is none (the usual case, found
-    after the first column or two)."""
+    """Rows blank in every column; None when there is none (the usual case, found after
+    the first column or two)."""
     names = sorted(
         table.cells.column_names,
         key=lambda name: not pa.types.is_dictionary(table.cells.schema.field(name).type),

@@ -4,11 +4,10 @@
 (``read_table`` to pandas, ``pandas.factorize``) returned for each file below: the
 respondents (row numbers, groups, valid flags, weights, durations, every item's and every
 text column's codes and labels, the integrity text) or the refusal (every problem, in
-order), and ``renke analyze``'s report (or refusal) on the same file, since the command
-reads only the columns it uses. The files cover Chinese aliases, full-width headers,
-BOM, GB18030, blank and padded cells, blank rows, invalid rows with labels outside the
-scheme, weights with thousands separators and full-width digits, the 合计 row in a column
-``renke analyze`` does not read, a quoted line break, XLSX, and extra columns.
+order), and ``renke analyze``'s report (or refusal) on the same file. The files cover
+Chinese aliases, full-width headers, BOM, GB18030, blank and padded cells, blank rows,
+invalid rows with labels outside the scheme, weights with thousands separators and
+full-width digits, the 合计 row (in 编号), a quoted line break, XLSX, extra columns.
 Regenerate only on purpose: ``python tests/analysis/test_reader_unchanged.py``.
 """
 
@@ -211,30 +210,3 @@ if __name__ == "__main__":
         encoding="utf-8",
     )
     sys.exit(0)
-
-
-@pytest.mark.parametrize(
-    ("case", "read_whole"),
-    [
-        ("extra_columns", False),
-        ("plain", True),  # a row blank in every column read: blank in the others too?
-        ("total_row", True),  # 合计 in 编号, a column analyze does not read
-        ("total_word_not_last", True),
-        ("blank_only_in_read_columns", True),
-        ("xlsx", True),
-    ],
-)
-def test_analyze_reads_only_its_columns_unless_the_rules_need_the_others(
-    case: str, read_whole: bool
-) -> None:
-    from analysis.approval import ESTIMATE_COLUMNS
-    from analysis.responses import ALIASES, _reading
-    from analysis.text_table import read_text_table
-
-    table = read_text_table(
-        fixtures()[case], aliases=ALIASES, read=_reading(ESTIMATE_COLUMNS), as_text=()
-    )
-    assert (len(table.cells.column_names) == len(table.columns)) is read_whole
-    if not read_whole:
-        with pytest.raises(LookupError):
-            table.coded("mode")
