@@ -149,15 +149,14 @@ def encode(column: pa.ChunkedArray) -> Coded:
     indices = np.concatenate(
         [_int32_values(chunk.indices, len(dictionary)) for chunk in column.chunks]
     )
-    codes = remap[indices]
+    codes = remap.take(indices)
     labels = tuple(position)
-    present = np.zeros(len(labels) + 1, dtype=bool)
-    present[codes] = True  # code -1 marks the last entry
-    if present[:-1].all():
+    present = np.bincount(codes + 1, minlength=len(labels) + 1)[1:] > 0
+    if present.all():
         return Coded(codes, labels)
-    renumber = np.append(np.cumsum(present[:-1]) - 1, -1)
-    kept = tuple(label for label, here in zip(labels, present[:-1], strict=True) if here)
-    return Coded(renumber[codes], kept)
+    renumber = np.append(np.cumsum(present) - 1, -1)
+    kept = tuple(label for label, here in zip(labels, present, strict=True) if here)
+    return Coded(renumber.take(codes), kept)
 
 
 def read_text_table(
@@ -242,16 +241,16 @@ def _blank_rows(table: TextTable) -> BoolArray | None:
     return blank
 
 
-def _int32_values(array: pa.Array, missing: int) -> IntArray:
-    """An int32 Arrow array as int64, missing cells as ``missing``.
+def _int32_values(array: pa.Array, missing: int) -> npt.NDArray[np.int32]:
+    """An int32 Arrow array as numpy (a copy), missing cells as ``missing``.
 
     Read from its buffers: pyarrow's own conversions to numpy import pandas (0.4 s).
     """
     if len(array) == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int32)
     validity, data = array.buffers()
     end = array.offset + len(array)
-    values = np.frombuffer(data, dtype=np.int32, count=end)[array.offset :].astype(np.int64)
+    values = np.frombuffer(data, dtype=np.int32, count=end)[array.offset :].copy()
     if array.null_count:
         bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), count=end, bitorder="little")
         values[bits[array.offset :] == 0] = missing
