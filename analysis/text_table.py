@@ -194,7 +194,7 @@ def read_text_table(
         )
         return _kept(TextTable(display, tuple(columns), _row_numbers(cells), cells))
 
-    def column_types(names: list[str]) -> list[pa.DataType | None]:
+    def column_types(names: list[str]) -> list[pa.DataType]:
         keys = [canonical_header(name, aliases) for name in names]
         return [pa.string() if key in as_text else LABELS for key in keys]
 
@@ -209,7 +209,7 @@ def _row_numbers(cells: pa.Table) -> IntArray:
 
 
 def _kept(table: TextTable) -> TextTable:
-    """The table without the rows blank in every column read."""
+    """The table without the rows blank in every column."""
     blank = _blank_rows(table)
     if blank is None:
         return table
