@@ -130,9 +130,8 @@ class Responses:
         The cells; the columns in :data:`LAZY_COLUMNS` are encoded on first use as the
         properties ``school``, ``area``, ``residence``, ``grade``, ``instrument``,
         ``mode`` and ``invalid_reason`` (:class:`Coded`, all blank when the column is
-        absent). ``response_id``,
-        ``link``, ``device``, ``submitted_at`` and ``late`` are kept as text for
-        :mod:`analysis.integrity` (:meth:`texts`).
+        absent). ``response_id``, ``link``, ``device``, ``submitted_at`` and ``late``
+        are kept as text for :mod:`analysis.integrity` (:meth:`texts`).
     """
 
     source: str
