@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Insert, and_, bindparam, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 
 from surveyapp import quotas
 from surveyapp.approval import scheme_for, standard_for
@@ -45,25 +45,11 @@ def link_status(
     """
     if not TOKEN_PATTERN.fullmatch(token):
         return LinkStatus("unknown")  # not one of ours: no need to ask the database
-    # one statement for the link, its assessment (and county) and school, which every
-    # respondent page and submission reads: three lazy loads fewer per request
-    link = session.scalars(
-        select(CollectionLink)
-        .where(CollectionLink.token == token)
-        .options(
-            joinedload(CollectionLink.assessment).joinedload(Assessment.county),
-            joinedload(CollectionLink.school),
-        )
-    ).one_or_none()
-    if link is None:
+    row = session.execute(_LINK_BY_TOKEN, {"token": token}).one_or_none()
+    if row is None:
         return LinkStatus("unknown")
+    link, questionnaire = row
     assessment = link.assessment
-    questionnaire = session.scalars(
-        select(Questionnaire).where(
-            Questionnaire.assessment_id == assessment.id,
-            Questionnaire.instrument == link.instrument,
-        )
-    ).one_or_none()
     if questionnaire is None:
         return LinkStatus("unknown")
     state = assessment.state_at(now)
@@ -72,6 +58,25 @@ def link_status(
     elif state == "collecting":
         state = "full" if check_quota and quota_stops_link(session, link) else "open"
     return LinkStatus(state, link, assessment, questionnaire)
+
+
+# One statement, built once, for what every respondent page and submission reads: the
+# link, its assessment (and county), its school and its questionnaire.
+_LINK_BY_TOKEN = (
+    select(CollectionLink, Questionnaire)
+    .outerjoin(
+        Questionnaire,
+        and_(
+            Questionnaire.assessment_id == CollectionLink.assessment_id,
+            Questionnaire.instrument == CollectionLink.instrument,
+        ),
+    )
+    .where(CollectionLink.token == bindparam("token"))
+    .options(
+        joinedload(CollectionLink.assessment).joinedload(Assessment.county),
+        joinedload(CollectionLink.school),
+    )
+)
 
 
 def quota_stops_link(session: Session, link: CollectionLink) -> bool:
@@ -149,10 +154,11 @@ def record_response(
     response faster than the assessment's minimum time is kept but marked invalid.
     Straight-lining is never a reason. The row is built by :func:`response_row`, as the
     demo's are.
+
+    The row is inserted with ``ON CONFLICT (submission_key) DO NOTHING``: a key stored
+    before (a double tap, a retry, one racing in) inserts nothing and the stored response
+    is returned; there is no look-up before the insert and no savepoint around it.
     """
-    existing = find_by_key(session, key.nonce)
-    if existing is not None:
-        return existing
     assessment = link.assessment
     duration = (now - key.issued_at).total_seconds()
     reasons = []
@@ -162,38 +168,51 @@ def record_response(
         reasons.append("duplicate")
     if duration < assessment.min_duration_s:
         reasons.append("too_fast")
-    response = Response(
-        **response_row(
-            assessment_id=assessment.id,
-            link_id=link.id,
-            instrument=link.instrument,
-            group=submission.group,
-            school_code=link.school.code if link.school else None,
-            residence=submission.residence,
-            area=submission.area or None,
-            grade=submission.grade,
-            mode=mode,
-            issued_at=key.issued_at,
-            submitted_at=now,
-            device_hash=device_hash,
-            submission_key=key.nonce,
-            reasons=reasons,
-            answers=submission.answers,
-            scheme=scheme_for(assessment),
-            late=late,
-        )
+    row = response_row(
+        assessment_id=assessment.id,
+        link_id=link.id,
+        instrument=link.instrument,
+        group=submission.group,
+        school_code=link.school.code if link.school else None,
+        residence=submission.residence,
+        area=submission.area or None,
+        grade=submission.grade,
+        mode=mode,
+        issued_at=key.issued_at,
+        submitted_at=now,
+        device_hash=device_hash,
+        submission_key=key.nonce,
+        reasons=reasons,
+        answers=submission.answers,
+        scheme=scheme_for(assessment),
+        late=late,
     )
-    try:
-        with session.begin_nested():
-            session.add(response)
-            questionnaire.freeze(now)
-    except IntegrityError:
-        # The same key raced in from a double tap: the other request stored it.
+    stored_id = session.execute(_insert_once(session), row).scalar()
+    if stored_id is None:
         stored = find_by_key(session, key.nonce)
-        if stored is None:
-            raise
+        assert stored is not None  # the conflict was on this key: its row exists
         return stored
+    questionnaire.freeze(now)
+    # The row as inserted, in the session as if loaded: a second call with this key
+    # finds this very object (the identity map), and nothing is flushed again.
+    response = Response(id=stored_id, **row)
+    make_transient_to_detached(response)
+    session.add(response)
     return response
+
+
+# The INSERT of a response that does nothing when its submission key is stored, built
+# once per dialect Renke runs on.
+_INSERT_ONCE: dict[str, Insert] = {
+    name: dialect_insert(Response)
+    .on_conflict_do_nothing(index_elements=[Response.submission_key])
+    .returning(Response.id)
+    for name, dialect_insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+}
+
+
+def _insert_once(session: Session) -> Insert:
+    return _INSERT_ONCE[session.get_bind().dialect.name]
 
 
 def _device_answered(
