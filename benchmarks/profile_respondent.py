@@ -80,6 +80,7 @@ def main() -> int:
     parser.add_argument("--respondents", type=int, default=300)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--callees", nargs="*", default=[], help="functions whose callees to show")
     options = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="renke-profile-"))
@@ -171,6 +172,8 @@ def main() -> int:
                 print(f"  {seconds / total * 100:5.1f}%  {name}")
             stats.sort_stats("cumulative").print_stats(options.top)
             stats.sort_stats("tottime").print_stats(options.top)
+            for name in options.callees:
+                stats.sort_stats("cumulative").print_callees(name)
     finally:
         if redis is not None:
             os.killpg(redis.pid, 15)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import Insert, and_, bindparam, func, select, text
+from sqlalchemy import Insert, Table, and_, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 
@@ -19,6 +20,9 @@ from surveyapp.security import FormKey
 from surveyapp.tallies import Tally
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
+# Core statements on the response table (built once, below): the ORM adds nothing to a
+# look-up by index or to an insert whose row is built by response_row.
+_RESPONSE = cast(Table, Response.__table__)
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,7 @@ def record_response(
         scheme=scheme_for(assessment),
         late=late,
     )
-    stored_id = session.execute(_insert_once(session), row).scalar()
+    stored_id = session.connection().execute(_insert_once(session), row).scalar()
     if stored_id is None:
         stored = find_by_key(session, key.nonce)
         assert stored is not None  # the conflict was on this key: its row exists
@@ -204,9 +208,9 @@ def record_response(
 # The INSERT of a response that does nothing when its submission key is stored, built
 # once per dialect Renke runs on.
 _INSERT_ONCE: dict[str, Insert] = {
-    name: dialect_insert(Response)
-    .on_conflict_do_nothing(index_elements=[Response.submission_key])
-    .returning(Response.id)
+    name: dialect_insert(_RESPONSE)
+    .on_conflict_do_nothing(index_elements=[_RESPONSE.c.submission_key])
+    .returning(_RESPONSE.c.id)
     for name, dialect_insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
 }
 
@@ -225,9 +229,8 @@ def _device_answered(
     on the (assessment, device, instrument) triple does the same, until commit.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"renke:{assessment_id}:{device_hash}:{link.instrument}"},
+        session.connection().execute(
+            _DEVICE_LOCK, {"key": f"renke:{assessment_id}:{device_hash}:{link.instrument}"}
         )
     return device_has_answered(session, assessment_id, device_hash, link.instrument)
 
@@ -236,16 +239,23 @@ def device_has_answered(
     session: Session, assessment_id: int, device_hash: str, instrument: str
 ) -> bool:
     """Whether a response of this instrument came from this device (SPEC §2.5 duplicate)."""
-    found = session.scalar(
-        select(Response.id)
-        .where(
-            Response.assessment_id == assessment_id,
-            Response.device_hash == device_hash,
-            Response.instrument == instrument,
-        )
-        .limit(1)
+    found = session.connection().execute(
+        _DEVICE_ANSWERED,
+        {"assessment_id": assessment_id, "device_hash": device_hash, "instrument": instrument},
     )
-    return found is not None
+    return found.first() is not None
+
+
+_DEVICE_ANSWERED = (
+    select(_RESPONSE.c.id)
+    .where(
+        _RESPONSE.c.assessment_id == bindparam("assessment_id"),
+        _RESPONSE.c.device_hash == bindparam("device_hash"),
+        _RESPONSE.c.instrument == bindparam("instrument"),
+    )
+    .limit(1)
+)
+_DEVICE_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 
 @dataclass(frozen=True)
