@@ -30,6 +30,7 @@ import time
 import urllib.parse
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -129,6 +130,18 @@ def main() -> int:
         def count(*_args: object) -> None:
             statements[phase[0]] += 1
 
+        app_cpu = [0.0]
+        inner = app.wsgi_app
+
+        def timed(environ: Any, start_response: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return list(inner(environ, start_response))
+            finally:
+                app_cpu[0] += time.thread_time() - started
+
+        app.wsgi_app = timed  # type: ignore[method-assign]
+
         def respondent(number: int) -> None:
             phone = app.test_client()
             path = paths[number % len(paths)]
@@ -145,6 +158,7 @@ def main() -> int:
         for number in range(20):  # warm up: compiled statements, templates, connections
             respondent(number)
         statements.clear()
+        app_cpu[0] = 0.0
         profiler = cProfile.Profile() if options.profile else None
         cpu, wall = time.process_time(), time.perf_counter()
         if profiler:
@@ -157,7 +171,8 @@ def main() -> int:
         n = options.respondents
         print(
             f"{options.database}: {n} respondents, CPU {cpu / n * 1000:.2f} ms per respondent "
-            f"(page + submit, in process{', profiled' if profiler else ''}), "
+            f"(page + submit, in process{', profiled' if profiler else ''}; the app's own "
+            f"{app_cpu[0] / n * 1000:.2f} ms, the rest is the test client), "
             f"wall {wall / n * 1000:.2f} ms; SQL per page {statements['page'] / n:.1f}, "
             f"per submit {statements['submit'] / n:.1f}"
         )

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 
 from surveyapp import db
-from surveyapp.collect import services
+from surveyapp.collect import pages, services
 from surveyapp.collect.forms import AnswerForm, read_answers, shown_questions
 from surveyapp.db import utcnow
 from surveyapp.limits import submit_limits
@@ -167,19 +167,9 @@ def _form_page(
     code: int = 200,
 ) -> Response:
     """The form; ``key=None`` shows the answers without a way to submit (ended)."""
-    response = current_app.make_response(
-        (
-            render_template(
-                "collect/form.html",
-                questionnaire=status.questionnaire,
-                link=status.link,
-                form=form,
-                key=key,
-                notice=notice,
-            ),
-            code,
-        )
-    )
+    assert status.questionnaire is not None and status.link is not None
+    page = pages.form_html(status.questionnaire, status.link, form, key, notice)
+    response = current_app.make_response((page, code))
     response.headers["Cache-Control"] = "no-store"
     if device_id and request.cookies.get(DEVICE_COOKIE) != device_id:
         response.set_cookie(
