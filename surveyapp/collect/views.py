@@ -64,6 +64,7 @@ def questionnaire(token: str) -> ResponseReturnValue:
 @blueprint.post("/s/<token>")
 def submit(token: str) -> ResponseReturnValue:
     session, now = db.session(), utcnow()
+    db.reads_first()  # no write lock until the checks are passed (surveyapp.db)
     status = services.link_status(session, token, now, check_quota=False)
     if status.link is None or status.questionnaire is None:
         return _status_page(status)
@@ -93,6 +94,7 @@ def submit(token: str) -> ResponseReturnValue:
             return _form_page(status, form, posted_key, device_id, code=422)
     else:
         assert device_id is not None  # the key is bound to it
+        db.end_reads(session)
         # record_response is idempotent per key: a double tap stores one response.
         services.record_response(
             session,
