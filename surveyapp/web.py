@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     from surveyapp.accounts import init_app as init_accounts
     from surveyapp.assessments.views import blueprint as assessments
     from surveyapp.audit.views import blueprint as audit
+    from surveyapp.collect.pages import init_app as init_form_pages
     from surveyapp.collect.views import blueprint as collect
     from surveyapp.counties.views import blueprint as counties
     from surveyapp.field.views import blueprint as field
@@ -60,6 +61,7 @@ def init_app(app: Flask) -> None:
 
     init_accounts(app)
     app.register_blueprint(collect)
+    init_form_pages(app)
     app.register_blueprint(assessments)
     app.register_blueprint(imports)
     app.register_blueprint(verdicts)
