@@ -31,7 +31,7 @@ from typing import Any
 
 from analysis.government import assess_computed_item
 from analysis.items import Failure
-from analysis.resources import UnitResult, assess_resources
+from analysis.resources import UnitResult, assess_resources, reaches
 from analysis.schools import School, SchoolFile, build_units, facility_shares
 from analysis.standards import SECTION_LABELS, Section, Standard, load_standard
 
@@ -194,8 +194,7 @@ def _unit_gaps(result: UnitResult, school: School, standard: Standard) -> UnitGa
         value = result.values[key]
         scale = unit.students / 100 if indicator.per_hundred else unit.students
         short = (target - value) * scale
-        share = shares.get(unit.section, 1.0) if key in FACILITIES else 1.0
-        floor = standard.per_school_floor * target
+        share = shares[unit.section] if key in FACILITIES else 1.0
         gaps.append(
             IndicatorGap(
                 code=unit.code,
@@ -207,7 +206,7 @@ def _unit_gaps(result: UnitResult, school: School, standard: Standard) -> UnitGa
                 students=unit.students,
                 value=value,
                 standard=target,
-                floor_met=value >= floor - standard.tolerance * abs(floor),
+                floor_met=reaches(value, standard.per_school_floor * target, standard.tolerance),
                 short=short,
                 share=share,
                 to_add=_whole(short / share),

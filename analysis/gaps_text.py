@@ -14,7 +14,7 @@ def _amount(n: int, unit: str) -> str:
     return f"{n:,} {unit}"
 
 
-def _gap_words(gap: IndicatorGap) -> str:
+def gap_words(gap: IndicatorGap) -> str:
     figure = display_figure(gap.value, gap.standard, trim=True)
     standard = format_number(gap.standard)
     floor = "，不低于标准的 85%" if gap.floor_met else "，低于标准的 85%"
@@ -24,7 +24,7 @@ def _gap_words(gap: IndicatorGap) -> str:
     return f"{gap.label} {figure}，标准 {standard}{floor}{shared} {_amount(gap.to_add, gap.unit)}"
 
 
-def _unit_words(unit: UnitGaps) -> str:
+def unit_words(unit: UnitGaps) -> str:
     if unit.passes:
         return f"{unit.label}：达到“7 项中 6 项达标、其余 1 项不低于 85%”，下列差距不影响认定"
     return (
@@ -32,7 +32,7 @@ def _unit_words(unit: UnitGaps) -> str:
     )
 
 
-def _cv_words(cv: CVGap) -> str:
+def cv_words(cv: CVGap) -> str:
     section = SECTION_LABELS[cv.section]
     if cv.cv is None:
         return f"{section}{cv.label}差异系数无法计算（{cv.note or ''}）"
@@ -56,13 +56,13 @@ def ledger_table(ledger: Ledger) -> str:
     if not ledger.units:
         lines.append("  各校 7 项指标均达到标准。")
     for unit in ledger.units:
-        lines.append(f"  {unit.code} {_unit_words(unit)}")
-        lines.extend(f"    {_gap_words(gap)}" for gap in unit.gaps)
+        lines.append(f"  {unit.code} {unit_words(unit)}")
+        lines.extend(f"    {gap_words(gap)}" for gap in unit.gaps)
     lines.append("")
     lines.append("二、校际差异系数")
     if not ledger.cv:
         lines.append("  各项差异系数均达到要求。")
-    lines.extend(f"  {_cv_words(cv)}" for cv in ledger.cv)
+    lines.extend(f"  {cv_words(cv)}" for cv in ledger.cv)
     lines.append("")
     lines.append("三、政府保障第 3–5 项（由学校数据计算）")
     if not ledger.items:

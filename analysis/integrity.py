@@ -163,14 +163,9 @@ def table_from_responses(
     ``pattern`` joins the answers in item order; ``score_sum`` and ``score_count`` are
     a_i and b_i of SPEC §4 under ``scheme``.
     """
-    text = (
-        responses.text if responses.text is not None else pd.DataFrame(index=range(len(responses)))
-    )
 
     def column(key: str) -> pd.Series:
-        if key in text.columns:
-            return text[key].fillna("").astype(str).str.strip().reset_index(drop=True)
-        return pd.Series([""] * len(responses), dtype=object)
+        return pd.Series([cell or "" for cell in responses.texts(key)], dtype=object)
 
     a, b = score(responses, scheme)
     groups = np.array([""] + list(GROUPS), dtype=object)[responses.group + 1]

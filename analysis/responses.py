@@ -6,10 +6,11 @@ valid, invalid_reason, weight, <item columns>``, with the Chinese aliases of SPE
 Only ``group`` and at least one item column (``q<number>``, optionally followed by the
 question text: ``q3 您对…``) are required; unknown extra columns are ignored.
 
-Each text column is dictionary-encoded once (``pandas.factorize``), so that checking a
-million answers costs one look-up per distinct label, and problems are located by row
-only on the error path. Answer labels are checked against a scoring scheme on every row,
-valid or not (:func:`check_labels`).
+Each text column is label-encoded once, by Arrow while it reads the file
+(:mod:`analysis.text_table`), so that checking a million answers costs one look-up per
+distinct label, and problems are located by row only on the error path. Answer labels are
+checked against a scoring scheme on every row, valid or not (:func:`check_labels`).
+No pandas here: ``renke analyze`` does not pay its import.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from analysis.schemes import Scheme, load_scheme
 from analysis.tables import (
@@ -32,10 +32,8 @@ from analysis.tables import (
     Source,
     clean_number_text,
     normalise_header,
-    read_bytes,
-    read_table,
-    without_total_row,
 )
+from analysis.text_table import Coded, TextTable, read_text_table
 from analysis.vocabulary import GROUPS
 
 #: Canonical column -> its Chinese header (SPEC §3 aliases; ``renke export --headers zh``).
@@ -84,6 +82,9 @@ LAZY_COLUMNS: Final = (
     "late",
 )
 
+#: Text columns with one distinct value per row: read as text, not as labels.
+UNIQUE_TEXT_COLUMNS: Final = ("response_id", "device", "submitted_at")
+
 TRUE_WORDS: Final = frozenset({"1", "是", "true"})
 FALSE_WORDS: Final = frozenset({"0", "否", "false"})
 
@@ -93,24 +94,6 @@ _ITEM_HEADER = re.compile(r"^[qQ](\d+)(?![\d])(?:[\s:：.．、_\-]+(.*))?$", re
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-@dataclass(frozen=True, eq=False)
-class Coded:
-    """A text column, dictionary-encoded: ``labels[codes[i]]``, code -1 when blank."""
-
-    codes: IntArray
-    labels: tuple[str, ...]
-
-    def values(self) -> list[str | None]:
-        """The cells as text (None when blank); slow, for small tables and tests."""
-        return [None if code < 0 else self.labels[code] for code in self.codes.tolist()]
-
-    def rows_with(self, label: str) -> IntArray:
-        """Positions whose cell is ``label``."""
-        if label not in self.labels:
-            return np.zeros(0, dtype=np.int64)
-        return np.flatnonzero(self.codes == self.labels.index(label))
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,12 +126,12 @@ class Responses:
         Answering time in seconds, NaN when blank or absent.
     items : tuple of Item
         Item columns in file order.
-    text : DataFrame or None
-        The text of the columns in :data:`LAZY_COLUMNS`, encoded on first use as the
-        properties ``school``, ``area``, ``residence``, ``grade``, ``instrument``, ``mode`` and
-        ``invalid_reason`` (:class:`Coded`, all blank when the column is absent).
-        ``response_id``, ``link``, ``device``, ``submitted_at`` and ``late`` are kept
-        as text for :mod:`analysis.integrity`.
+    table : TextTable
+        The cells; the columns in :data:`LAZY_COLUMNS` are encoded on first use as the
+        properties ``school``, ``area``, ``residence``, ``grade``, ``instrument``,
+        ``mode`` and ``invalid_reason`` (:class:`Coded`, all blank when the column is
+        absent). ``response_id``, ``link``, ``device``, ``submitted_at`` and ``late``
+        are kept as text for :mod:`analysis.integrity` (:meth:`texts`).
     """
 
     source: str
@@ -158,14 +141,17 @@ class Responses:
     weight: FloatArray
     duration_s: FloatArray
     items: tuple[Item, ...]
-    text: pd.DataFrame | None = field(default=None, repr=False)
+    table: TextTable = field(repr=False)
 
-    # Columns only some analyses need are encoded on first use (about 50 ms each for a
+    # Columns only some analyses need are encoded on first use (a few ms each for a
     # million rows); ``cached_property`` stores into the instance dict, which a frozen
     # dataclass allows.
     def _coded(self, key: str) -> Coded:
-        column = None if self.text is None or key not in self.text.columns else self.text[key]
-        return encode(column, len(self))
+        return self.table.coded(key)
+
+    def texts(self, key: str) -> list[str | None]:
+        """A text column's cells, trimmed, None when blank (all None when absent)."""
+        return self.table.texts(key)
 
     @cached_property
     def school(self) -> Coded:
@@ -218,14 +204,6 @@ class Responses:
         raise KeyError(item_id)
 
 
-def encode(column: pd.Series | None, length: int) -> Coded:
-    """Dictionary-encode a text column (missing -> code -1)."""
-    if column is None:
-        return Coded(np.full(length, -1, dtype=np.int64), ())
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    return Coded(np.asarray(codes, dtype=np.int64), tuple(str(label) for label in uniques))
-
-
 def _problems_for_label(
     coded: Coded, rows: IntArray, column: str, message_of: dict[int, str]
 ) -> list[Problem]:
@@ -243,16 +221,20 @@ def parse_number_labels(labels: Sequence[str]) -> tuple[FloatArray, list[int]]:
     """Numbers for distinct cell texts (thousands separators, full-width digits allowed).
 
     Returns the values (NaN where unreadable) and the positions that are unreadable.
+    A label is read as written, else cleaned (:func:`analysis.tables.clean_number_text`).
     """
-    numbers = pd.to_numeric(pd.Series(labels, dtype=object), errors="coerce")
-    values = np.array(numbers, dtype=np.float64)  # a writable copy
+    values = np.full(len(labels), math.nan)
     bad: list[int] = []
-    for position in np.flatnonzero(np.isnan(values)).tolist():
-        text = clean_number_text(labels[position])
+    for position, label in enumerate(labels):
         try:
-            values[position] = float(text)
+            values[position] = float(label)
         except ValueError:
-            bad.append(position)
+            pass
+        if math.isnan(values[position]):
+            try:
+                values[position] = float(clean_number_text(label))
+            except ValueError:
+                bad.append(position)
     return values, bad
 
 
@@ -326,36 +308,26 @@ def read_responses(
         valid row, a ``valid`` cell other than 1/0, 是/否, TRUE/FALSE, a weight or
         duration that is not a number ≥ 0, and answer labels outside the scheme.
     """
-    raw, display = read_bytes(source)
-    display = name or display
-    frame = read_table(raw, aliases=ALIASES, name=display)
-    del raw  # the frame holds the text now; keep the peak memory down
-    frame, problems = without_total_row(frame)
-    if "group" not in frame.columns:
+    table = read_text_table(source, aliases=ALIASES, name=name, as_text=UNIQUE_TEXT_COLUMNS)
+    display = table.source
+    table, problems = table.without_total_row()
+    if "group" not in table.columns:
         problems.append(Problem(1, "group", "缺少此列（群体）"))
-    item_columns = _item_columns(frame.columns, problems)
+    item_columns = _item_columns(table.columns, problems)
     if not item_columns:
         problems.append(Problem(1, None, "缺少题目列（表头为 q1、q2 … 或“q3 题目文字”）"))
     if any(problem.row == 1 for problem in problems):  # no table to check further
         raise InputRefused(problems, source=display)
 
-    length = len(frame)
-    rows = np.asarray(frame.index, dtype=np.int64)
-
-    def column(key: str) -> Coded:
-        return encode(frame[key] if key in frame.columns else None, length)
-
-    valid_coded = column("valid")
-    valid = _valid_flags(valid_coded, rows, problems)
-    group_coded = column("group")
-    group = _groups(group_coded, rows, valid, problems)
-    weight = _numbers(column("weight"), rows, "weight", problems, blank=1.0, name="权重")
+    rows = table.rows
+    valid = _valid_flags(table.coded("valid"), rows, problems)
+    group = _groups(table.coded("group"), rows, valid, problems)
+    weight = _numbers(table.coded("weight"), rows, "weight", problems, blank=1.0, name="权重")
     duration = _numbers(
-        column("duration_s"), rows, "duration_s", problems, blank=math.nan, name="用时"
+        table.coded("duration_s"), rows, "duration_s", problems, blank=math.nan, name="用时"
     )
     items = tuple(
-        Item(item_id, text, header, encode(frame[header], length))
-        for header, item_id, text in item_columns
+        Item(item_id, text, header, table.coded(header)) for header, item_id, text in item_columns
     )
     responses = Responses(
         source=display,
@@ -365,7 +337,7 @@ def read_responses(
         weight=weight,
         duration_s=duration,
         items=items,
-        text=frame[[key for key in LAZY_COLUMNS if key in frame.columns]],
+        table=table,
     )
     if scheme is not None:
         problems.extend(check_labels(responses, load_scheme(scheme)))

@@ -8,6 +8,9 @@ column (:class:`InputRefused`).
 
 Row numbers are the spreadsheet's: the header is row 1, the first data row is row 2.
 A DataFrame returned by :func:`read_table` is indexed by those numbers.
+
+pandas is imported only where a DataFrame is made: ``renke analyze`` reads its responses
+through Arrow alone (:mod:`analysis.text_table`) and does not pay pandas' import (issue 15).
 """
 
 from __future__ import annotations
@@ -19,16 +22,18 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TOTAL_ROW_MESSAGE = "第{row}行是合计行，请删除后重新上传"
 TOTAL_ROW_WORDS = ("合计", "总计", "小计")
@@ -257,9 +262,23 @@ def read_table(
         undecodable, larger than ``limits`` (default :data:`READ_LIMITS`), or has
         duplicate or blank column headers.
     """
+    import pandas as pd
+
     limits = limits or READ_LIMITS
     raw, display = read_bytes(source)
     display = name or display
+    refuse_unreadable(raw, display, limits)
+    if raw.startswith(XLSX_MAGIC):
+        names, body = read_xlsx_rows(raw, display, limits)
+        frame = pd.DataFrame(body, columns=pd.Index(names), dtype=object)
+    else:
+        frame = _read_csv(raw, display)
+    return _tidy(frame, aliases or {}, display, stripped=not raw.startswith(XLSX_MAGIC))
+
+
+def refuse_unreadable(raw: bytes, display: str, limits: TableLimits) -> None:
+    """Refuse, before parsing, a file that is empty, a legacy ``.xls``, over ``limits``,
+    or a CSV in UTF-16 or with CR-only line ends."""
     if not raw[:65536].strip() and not raw.strip():
         raise InputRefused([Problem(None, None, "文件是空的")], source=display)
     if raw.startswith(OLE_MAGIC):
@@ -274,73 +293,87 @@ def read_table(
             source=display,
         )
     check_limits(raw, limits, display)
-    if raw.startswith(XLSX_MAGIC):
-        frame = _read_xlsx(raw, display, limits)
-    else:
+    if not raw.startswith(XLSX_MAGIC):
         layout = text_layout_problem(raw)
         if layout is not None:
             raise InputRefused([layout], source=display)
-        frame = _read_csv(raw, display)
-    return _tidy(frame, aliases or {}, display, stripped=not raw.startswith(XLSX_MAGIC))
 
 
 def _read_csv(raw: bytes, display: str) -> pd.DataFrame:
+    import pandas as pd
+
+    # large_string is what pandas' ``str`` holds: no cast in to_pandas
+    cells = read_csv_cells(raw, display, lambda names: [pa.large_string()] * len(names))
+    frame: pd.DataFrame = pa.table(
+        [_stripped(column) for column in cells.table.columns], names=cells.table.column_names
+    ).to_pandas()
+    frame.columns = pd.Index(cells.names)
+    return frame
+
+
+@dataclass(frozen=True, eq=False)
+class CsvCells:
+    """What Arrow read of a CSV: the header's cells (as written), and every column
+    (named ``c<position>``), untrimmed, blank cells missing."""
+
+    names: list[str]
+    table: pa.Table
+
+
+ColumnTypes = Callable[[list[str]], list[pa.DataType]]
+
+
+def read_csv_cells(raw: bytes, display: str, column_types: ColumnTypes) -> CsvCells:
     """Arrow's multi-threaded reader straight on the bytes; GB18030 re-encoded first.
 
-    UTF-8 (the common case, and the large exports) is not decoded in Python at all:
-    Arrow validates it while reading. Only when that fails is the file decoded as
-    GB18030, which officials' Excel writes on Chinese Windows.
+    ``column_types`` gives, for the header's cells, the Arrow type to read each column
+    as (a string or dictionary type). UTF-8 (the common case, and the large exports) is
+    not decoded in Python at all: Arrow validates it while reading. Only when that fails
+    is the file decoded as GB18030, which officials' Excel writes on Chinese Windows.
     """
     try:
-        return _read_csv_text(raw, display)
+        return _read_csv_text(raw, display, column_types)
     except InputRefused as refused:
         if refused.source is not None:
             raise
         raise InputRefused(refused.problems, source=display) from refused
 
 
-def _read_csv_text(raw: bytes, display: str) -> pd.DataFrame:
+def _read_csv_text(raw: bytes, display: str, column_types: ColumnTypes) -> CsvCells:
     start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     try:
-        return _arrow_csv(raw, start)
+        return _arrow_csv(raw, start, column_types)
     except pa.ArrowInvalid as error:
         if "UTF8" not in str(error) and "utf8" not in str(error).lower():
             raise _csv_refusal(raw[start:], error, display) from error
     data = decode_text(raw).encode("utf-8")
     try:
-        return _arrow_csv(data)
+        return _arrow_csv(data, 0, column_types)
     except pa.ArrowInvalid as error:
         raise _csv_refusal(data, error, display) from error
 
 
-def _arrow_csv(data: bytes, start: int = 0) -> pd.DataFrame:
+def _arrow_csv(data: bytes, start: int, column_types: ColumnTypes) -> CsvCells:
     """The CSV in ``data`` from byte ``start`` (after a BOM), read without copying it."""
     names = _csv_header(data, start)
     if not any(name.strip() for name in names):
         # Arrow would take the next line as the header, undecoded
         raise InputRefused([Problem(1, None, "第1行（表头）是空的，请删除表头前的空行后重新上传")])
+    types = {f"c{i}": kind for i, kind in enumerate(column_types(names))}
     table = pacsv.read_csv(
         pa.BufferReader(pa.py_buffer(data)[start:]),  # a view: no copy of the bytes
         read_options=pacsv.ReadOptions(
-            column_names=[f"c{i}" for i in range(len(names))],
-            skip_rows=1,
-            block_size=1 << 22,
-            use_threads=True,
+            column_names=list(types), skip_rows=1, block_size=1 << 22, use_threads=True
         ),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
-            # large_string is what pandas' ``str`` holds: no cast in to_pandas
-            column_types={f"c{i}": pa.large_string() for i in range(len(names))},
+            column_types=types,
             strings_can_be_null=True,
             null_values=[""],
             quoted_strings_can_be_null=True,
         ),
     )
-    frame: pd.DataFrame = pa.table(
-        [_stripped(column) for column in table.columns], names=table.column_names
-    ).to_pandas()
-    frame.columns = pd.Index(names)
-    return frame
+    return CsvCells(names, table)
 
 
 def _stripped(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -388,7 +421,10 @@ def _ragged_rows(text: str, width: int) -> list[Problem]:
     return problems
 
 
-def _read_xlsx(raw: bytes, display: str, limits: TableLimits) -> pd.DataFrame:
+def read_xlsx_rows(
+    raw: bytes, display: str, limits: TableLimits
+) -> tuple[list[str], list[list[str | None]]]:
+    """The header cells and the rows of an XLSX's data sheet, every cell as text or None."""
     from openpyxl import load_workbook
 
     try:
@@ -412,7 +448,7 @@ def _read_xlsx(raw: bytes, display: str, limits: TableLimits) -> pd.DataFrame:
     while names and not names[-1].strip() and all(row[len(names) - 1] is None for row in body):
         names.pop()
         body = [row[: len(names)] for row in body]
-    return pd.DataFrame(body, columns=pd.Index(names), dtype=object)
+    return names, body
 
 
 def _xlsx_rows(
@@ -458,26 +494,45 @@ def normalise_header(name: str) -> str:
     return unicodedata.normalize("NFKC", str(name)).strip()
 
 
-def _tidy(
-    frame: pd.DataFrame, aliases: Mapping[str, str], display: str, *, stripped: bool
-) -> pd.DataFrame:
-    """Canonical headers, row numbers as index, cells trimmed (unless ``stripped``: the
-    CSV reader trims in Arrow), blank rows dropped."""
-    names = [normalise_header(name) for name in frame.columns]
+def canonical_header(name: str, aliases: Mapping[str, str]) -> str:
+    """The key a header cell stands for: normalised, then through ``aliases``."""
+    normal = normalise_header(name)
+    return aliases.get(normal, normal)
+
+
+def canonical_headers(names: Iterable[str], aliases: Mapping[str, str], display: str) -> list[str]:
+    """The canonical keys of a header row.
+
+    Raises
+    ------
+    InputRefused
+        For a blank header cell, or two cells standing for the same key.
+    """
+    normal = [normalise_header(name) for name in names]
     problems = [
         Problem(1, f"第{position + 1}列", "表头为空")
-        for position, name in enumerate(names)
+        for position, name in enumerate(normal)
         if not name
     ]
-    canonical = [aliases.get(name, name) for name in names]
+    canonical = [aliases.get(name, name) for name in normal]
     seen: dict[str, str] = {}
-    for original, key in zip(names, canonical, strict=True):
+    for original, key in zip(normal, canonical, strict=True):
         if key and key in seen:
             problems.append(Problem(1, original, f"与“{seen[key]}”列重复"))
         seen.setdefault(key, original)
     if problems:
         raise InputRefused(problems, source=display)
-    frame.columns = pd.Index(canonical)
+    return canonical
+
+
+def _tidy(
+    frame: pd.DataFrame, aliases: Mapping[str, str], display: str, *, stripped: bool
+) -> pd.DataFrame:
+    """Canonical headers, row numbers as index, cells trimmed (unless ``stripped``: the
+    CSV reader trims in Arrow), blank rows dropped."""
+    import pandas as pd
+
+    frame.columns = pd.Index(canonical_headers(frame.columns, aliases, display))
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     if not stripped:
         for column in frame.columns:
@@ -556,6 +611,8 @@ def parse_numbers(
     ``percent`` a trailing ``%`` is allowed (``96.5%`` and ``96.5`` both mean 96.5).
     Blank cells are NaN, and a problem when ``required``.
     """
+    import pandas as pd
+
     if column not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype=float)
     values = np.full(len(frame), np.nan)
@@ -590,6 +647,8 @@ def parse_choice(
     required: bool = True,
 ) -> pd.Series:
     """Check a text column against the allowed labels, one problem per bad cell."""
+    import pandas as pd
+
     options = tuple(allowed)
     if column not in frame.columns:
         return pd.Series(None, index=frame.index, dtype=object)

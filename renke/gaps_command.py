@@ -14,25 +14,15 @@ from pathlib import Path
 import click
 
 from analysis.tables import InputRefused
+from renke.options import county_option, schools_option, standard_option
 
 DEFAULT_XLSX = "差距台账.xlsx"
 
 
 @click.command("gaps")
-@click.option(
-    "--schools",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="学校数据（CSV 或 XLSX）",
-)
-@click.option(
-    "--county",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="县级数据（CSV 或 XLSX；用于县名）",
-)
-@click.option(
-    "--standard", default="yunnan-2022", show_default=True, help="标准名称或标准 TOML 文件"
-)
+@schools_option
+@county_option("县级数据（CSV 或 XLSX；用于县名）")
+@standard_option
 @click.option(
     "--format",
     "output_format",

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from analysis.tables import InputRefused
 from renke.analyze_command import approval_from_options, approval_options
+from renke.options import INPUT_FILE, county_option, schools_option, standard_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,36 +50,17 @@ def _format_option(func: F) -> F:
 
 
 @click.command("verdict")
+@schools_option
+@county_option("县级数据（CSV 或 XLSX）")
 @click.option(
-    "--schools",
-    "schools",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="学校数据（CSV 或 XLSX）",
-)
-@click.option(
-    "--county",
-    "county",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="县级数据（CSV 或 XLSX）",
-)
-@click.option(
-    "--responses",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="问卷回答导出（同 renke analyze），可加 analyze 的选项",
+    "--responses", type=INPUT_FILE, help="问卷回答导出（同 renke analyze），可加 analyze 的选项"
 )
 @click.option("--approval", default=None, help="社会认可度，如 0.91")
-@click.option(
-    "--analysis",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="renke analyze --format json 的输出",
-)
-@click.option(
-    "--standard", default="yunnan-2022", show_default=True, help="标准名称或标准 TOML 文件"
-)
+@click.option("--analysis", type=INPUT_FILE, help="renke analyze --format json 的输出")
+@standard_option
 @click.option(
     "--exceptions",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=INPUT_FILE,
     help="已认定的特殊情况（CSV 或 XLSX，列见 docs/verdict.md）",
 )
 @click.option(

@@ -80,9 +80,40 @@ def _sqlite_begin(connection: Any) -> None:
     # deferred transaction that reads first and writes later cannot wait for the lock
     # (SQLITE_BUSY at once, the busy timeout notwithstanding) when another writer
     # committed in between; an immediate one waits its turn. Reads stay deferred, and
-    # WAL lets them run beside the writer.
+    # WAL lets them run beside the writer. A request that marked its first transaction
+    # as reads only (:func:`reads_first`) begins it deferred.
     writes = has_request_context() and request.method not in {"GET", "HEAD", "OPTIONS"}
+    if writes and g.pop(READS_FIRST, False):
+        writes = False
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+READS_FIRST = "db_reads_first"
+
+
+def reads_first() -> None:
+    """This POST's first transaction only reads: on SQLite it takes no write lock.
+
+    The respondent's submit reads the link and checks the key, the limits and the
+    answers before it stores anything; holding SQLite's one write lock through those
+    (a Redis round trip among them) would serialise every worker's submits for longer
+    than the write needs. The view ends the reads with :func:`end_reads` before it
+    writes; the write's transaction then begins IMMEDIATE as any POST's.
+    """
+    g.setdefault(READS_FIRST, True)
+
+
+def end_reads(db_session: Session) -> None:
+    """End the reads begun after :func:`reads_first`; the next statement writes.
+
+    On SQLite the read transaction is committed (the loaded objects stay loaded:
+    sessions do not expire on commit), so the next one begins IMMEDIATE and the checks
+    that must see the latest rows (a duplicate device) run under the write lock. On
+    PostgreSQL, which has no such lock, the one transaction simply continues.
+    """
+    g.pop(READS_FIRST, None)
+    if db_session.get_bind().dialect.name == "sqlite":
+        db_session.commit()
 
 
 def init_app(app: Flask) -> None:

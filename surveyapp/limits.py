@@ -1,4 +1,4 @@
-"""Rate limits on the submit POST, in three tiers (SPEC §2.5, §6), with Flask-Limiter.
+"""Rate limits on the submit POST, in three tiers (SPEC §2.5, §6), with ``limits``.
 
 - **device**: tight. Keyed by the device cookie; a post without one is keyed by its
   address in this tier (it is refused anyway, see :mod:`surveyapp.security`, and a
@@ -19,6 +19,12 @@ Storage is Redis when ``REDIS_URL`` is set (shared by every worker), memory othe
 which counts **per worker process**: with four gunicorn workers a limit is effectively
 up to four times its value. Keys are hashed before they reach the storage, so no raw
 address or cookie is kept (SPEC §2.5).
+
+A post takes one of every limit of its tiers, or none: a refused post counts in no tier.
+In Redis that is one round trip (:data:`TAKE_ALL`, a script on the moving windows as
+``limits`` keeps them), instead of a test and a hit per limit; in memory it is the test
+of each, then the hit of each. Only the storage and the strategy of ``limits`` are used:
+the submit is limited by the view, not by a hook on every request.
 """
 
 from __future__ import annotations
@@ -27,12 +33,14 @@ import hashlib
 import hmac
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
-from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
-from limits.strategies import RateLimiter
+from limits.storage import RedisClusterStorage, RedisStorage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from redis.commands.core import Script
 
 from surveyapp.config import ConfigurationError
 from surveyapp.models import CollectionLink
@@ -49,28 +57,66 @@ TIER_SETTINGS = {
 #: interviewers and evaluators (admins too) enter paper sheets (docs/field.md).
 ACCOUNT_LIMITED_ROLES = frozenset({"interviewer", "evaluator", "admin"})
 EXTENSION = "renke.limits"
+#: Take one entry of every moving window, or none when one is full; 0, or the (1-based)
+#: number of the first full window. KEYS: the windows; ARGV: now, then each window's
+#: limit and expiry. The windows are lists of timestamps, newest first, as ``limits``
+#: keeps them, so its ``get_window_stats`` reads them (the reset of a refusal).
+TAKE_ALL = """
+local now = tonumber(ARGV[1])
+for i = 1, #KEYS do
+    local limit, expiry = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+    local entry = redis.call('lindex', KEYS[i], limit - 1)
+    if entry and tonumber(entry) >= now - expiry then
+        return i
+    end
+end
+for i = 1, #KEYS do
+    local limit, expiry = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+    redis.call('lpush', KEYS[i], now)
+    redis.call('ltrim', KEYS[i], 0, limit - 1)
+    redis.call('expire', KEYS[i], expiry)
+end
+return 0
+"""
 
 
 @dataclass(frozen=True)
 class SubmitLimits:
-    """The parsed tiers and Flask-Limiter's rate-limiting strategy."""
+    """The parsed tiers and the moving-window strategy on the storage."""
 
-    strategy: RateLimiter
+    strategy: MovingWindowRateLimiter
     tiers: dict[str, list[RateLimitItem]]
+    #: :data:`TAKE_ALL` registered with Redis; None for the other storages (memory).
+    take_all: Script | None = None
 
     def retry_after(self, link: CollectionLink, device_id: str | None) -> int | None:
         """Seconds to wait when a tier is exhausted, else None (and the post is counted)."""
         checks = [
-            (item, tier, key)
+            (item, ("submit", tier, key))
             for tier, key in _tier_keys(link, device_id)
             for item in self.tiers[tier]
         ]
-        for item, tier, key in checks:
-            if not self.strategy.test(item, "submit", tier, key):
-                reset = self.strategy.get_window_stats(item, "submit", tier, key).reset_time
-                return max(1, math.ceil(reset - time.time()))
-        for item, tier, key in checks:
-            self.strategy.hit(item, "submit", tier, key)
+        full = self._take_all(checks)
+        if full is None:
+            return None
+        item, identifiers = checks[full]
+        reset = self.strategy.get_window_stats(item, *identifiers).reset_time
+        return max(1, math.ceil(reset - time.time()))
+
+    def _take_all(self, checks: Sequence[tuple[RateLimitItem, tuple[str, ...]]]) -> int | None:
+        """One entry of every limit, or none: the index of the first full one, if any."""
+        storage = self.strategy.storage
+        if self.take_all is not None:
+            assert isinstance(storage, RedisStorage)
+            keys = [storage.prefixed_key(item.key_for(*ids)) for item, ids in checks]
+            windows = [value for item, _ in checks for value in (item.amount, item.get_expiry())]
+            full = int(self.take_all(keys, [time.time(), *windows]))
+            return full - 1 if full else None
+        for index, (item, identifiers) in enumerate(checks):
+            if not self.strategy.test(item, *identifiers):
+                return index
+        for item, identifiers in checks:
+            self.strategy.hit(item, *identifiers)
         return None
 
 
@@ -80,14 +126,12 @@ def init_app(app: Flask) -> None:
         app.extensions[EXTENSION] = None
         return
     tiers = {tier: _parse(setting, app.config[setting]) for tier, setting in TIER_SETTINGS.items()}
-    limiter = Limiter(
-        key_func=lambda: "",  # every key is chosen per tier in SubmitLimits.retry_after
-        app=app,
-        storage_uri=app.config["REDIS_URL"] or "memory://",
-        strategy="moving-window",
-        key_prefix="renke",
-    )
-    app.extensions[EXTENSION] = SubmitLimits(limiter.limiter, tiers)
+    storage = storage_from_string(app.config["REDIS_URL"] or "memory://")
+    take_all = None
+    # one script on several keys: not on a cluster, whose keys live on different nodes
+    if isinstance(storage, RedisStorage) and not isinstance(storage, RedisClusterStorage):
+        take_all = storage.get_connection().register_script(TAKE_ALL.encode())
+    app.extensions[EXTENSION] = SubmitLimits(MovingWindowRateLimiter(storage), tiers, take_all)
 
 
 def submit_limits() -> SubmitLimits | None:

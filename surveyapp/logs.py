@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 REQUEST_LOGGER = "renke.request"
+_REQUESTS = logging.getLogger(REQUEST_LOGGER)
 _LINK_PATH = re.compile(r"^/s/[^/]+")
 _LINK_ANYWHERE = re.compile(r"/s/[^/\s?#\"']+")
 # An IPv4 or IPv6 address as gunicorn and Python write them (ip=…, ('1.2.3.4', 5678)).
@@ -29,6 +30,8 @@ def mask_path(path: str) -> str:
 
 def scrub(text: str) -> str:
     """Free text fit for logs: no link token and no client address anywhere in it."""
+    if "/" not in text and "." not in text and ":" not in text:
+        return text  # neither a path nor an address can be in it (the request line's case)
     return _ADDRESS.sub("<address>", _LINK_ANYWHERE.sub("/s/<token>", text))
 
 
@@ -82,7 +85,7 @@ def _log_request(response: Response) -> Response:
     elapsed = (time.perf_counter() - started) * 1000 if started else None
     # The route pattern, not the path: link tokens stay out of the logs too.
     route = request.url_rule.rule if request.url_rule else "<unmatched>"
-    logging.getLogger(REQUEST_LOGGER).info(
+    _REQUESTS.info(
         "request",
         extra={
             "fields": {

@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     from surveyapp.accounts import init_app as init_accounts
     from surveyapp.assessments.views import blueprint as assessments
     from surveyapp.audit.views import blueprint as audit
+    from surveyapp.collect.pages import init_app as init_form_pages
     from surveyapp.collect.views import blueprint as collect
     from surveyapp.counties.views import blueprint as counties
     from surveyapp.field.views import blueprint as field
@@ -60,6 +61,7 @@ def init_app(app: Flask) -> None:
 
     init_accounts(app)
     app.register_blueprint(collect)
+    init_form_pages(app)
     app.register_blueprint(assessments)
     app.register_blueprint(imports)
     app.register_blueprint(verdicts)
@@ -99,6 +101,14 @@ def security_headers(response: Response) -> Response:
 def style_hash(block: str) -> str:
     digest = hashlib.sha256(block.encode()).digest()
     return "'sha256-" + base64.b64encode(digest).decode() + "'"
+
+
+def download(body: bytes, mimetype: str, filename: str) -> Response:
+    """A file to save, its (Chinese) name encoded as RFC 6266 asks."""
+    from urllib.parse import quote
+
+    disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
 
 
 def healthz() -> tuple[dict[str, str], int]:

@@ -40,3 +40,19 @@ def test_the_analysis_commands_import_no_web_stack():
             f"from renke.cli import main\nassert main.get_command(None, {name!r}) is not None"
         )
         assert not {m for m in loaded if m.split(".")[0] in FORBIDDEN}, name
+
+
+def test_analyze_imports_no_pandas(tmp_path: Path) -> None:
+    """`renke analyze` reads its responses through Arrow alone (issue 15: pandas' import
+    was a tenth of the command's time); the other readers keep pandas."""
+    responses = tmp_path / "r.csv"
+    responses.write_text("group,school,q1,q2\n家长,S1,满意,一般\n学生,S2,比较满意,满意\n", "utf-8")
+    code = (
+        "import sys\n"
+        f"sys.argv = ['renke', 'analyze', {str(responses)!r}, '--format', 'json']\n"
+        "from renke.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    )
+    loaded = modules_loaded_by(code)
+    assert "analysis.text_table" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in {"pandas", "openpyxl", *FORBIDDEN}}

@@ -1,5 +1,5 @@
 """The assessment page's one grouped scan reads a covering index; the hourly chart and
-the export read responses by time.
+the export read responses by time; the links page counts per link from an index.
 
 ``ix_response_tally`` holds the columns of ``surveyapp.tallies.count_responses`` in the
 order of its grouping (so neither database sorts, and the wide columns — the answers, the
@@ -43,10 +43,16 @@ def upgrade() -> None:
         batch_op.drop_index("ix_response_counts")
         batch_op.create_index("ix_response_tally", TALLY_COLUMNS, unique=False)
         batch_op.create_index("ix_response_time", ["assessment_id", "submitted_at"], unique=False)
+        batch_op.create_index(
+            "ix_response_link",
+            ["assessment_id", "link_id", "valid", "submitted_at"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("response", schema=None) as batch_op:
+        batch_op.drop_index("ix_response_link")
         batch_op.drop_index("ix_response_time")
         batch_op.drop_index("ix_response_tally")
         batch_op.create_index(

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, session
+from flask import Flask, Request, g, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from surveyapp import db
 from surveyapp.models import User
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions; a request without the cookie (every respondent's)
+    gets an empty session without building the signer it would not use."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     from surveyapp.accounts.views import blueprint
 
+    app.session_interface = SessionCookies()
     app.register_blueprint(blueprint)
     app.before_request(_load_user)
     app.context_processor(lambda: {"current_user": g.get("user")})

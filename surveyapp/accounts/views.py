@@ -22,6 +22,7 @@ from surveyapp.accounts import services, throttle
 from surveyapp.accounts.services import AccountError, authenticate
 from surveyapp.auth import login_required
 from surveyapp.counties.services import counties_of
+from surveyapp.form_values import ascii_int
 from surveyapp.models import County, User
 from surveyapp.models.account import ROLES
 
@@ -135,8 +136,8 @@ def add_account() -> ResponseReturnValue:
         abort(403, description="您的角色不能管理账号")
     form, session_db = request.form, db.session()
     county = None
-    if form.get("county", "").isdigit():
-        county = session_db.get(County, int(form["county"]))
+    if (county_id := ascii_int(form.get("county"))) is not None:
+        county = session_db.get(County, county_id)
     try:
         user = services.add_user(
             session_db,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -11,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from analysis.residence import kind_from_name
 from analysis.vocabulary import COUNTY_KINDS
+from surveyapp.form_values import ASCII_INTEGER
 from surveyapp.models import Assessment
 from surveyapp.models.assessment import STAGES
 
@@ -20,7 +20,6 @@ POPULATION_FIELDS = (
     "population_urban_town",
     "population_rural",
 )
-ASCII_INTEGER = re.compile(r"[0-9]{1,15}")
 FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 

@@ -31,6 +31,7 @@ from surveyapp.assessments.forms import SettingsForm, read_settings, settings_va
 from surveyapp.auth import login_required, may_manage, may_see, require_manage, require_see
 from surveyapp.collect import services as collect_services
 from surveyapp.field import entry as field_entry
+from surveyapp.form_values import ascii_int
 from surveyapp.integrity import services as integrity_services
 from surveyapp.models import Assessment, CollectionLink, County, InvalidTransition, User
 from surveyapp.models.assessment import STAGES, STATE_LABELS
@@ -366,44 +367,31 @@ def toggle_link(assessment_id: int, link_id: int) -> ResponseReturnValue:
     return redirect(url_for("assessments.links", assessment_id=assessment_id))
 
 
-@blueprint.post("/a/<int:assessment_id>/agencies")
+@blueprint.post("/a/<int:assessment_id>/agencies/<action>")
 @login_required
-def assign_agency(assessment_id: int) -> ResponseReturnValue:
+def commission(assessment_id: int, action: str) -> ResponseReturnValue:
+    """委托 (``assign``) or 取消委托 (``withdraw``) the agency account named in the form."""
+    if action not in {"assign", "withdraw"}:
+        abort(404)
     assessment, session = load_assessment(assessment_id), db.session()
     if not agencies.may_assign(g.user, assessment):
         abort(403, description="只有管理员和省级人员可以委托第三方机构")
-    chosen = request.form.get("agency", "")
-    agency = session.get(User, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
+    chosen = ascii_int(request.form.get("agency"))
+    agency = session.get(User, chosen) if chosen is not None else None
     try:
         if agency is None:
             raise AccountError("请选择一个第三方机构账号")
-        agencies.assign(session, g.user, agency, assessment)
+        if action == "assign":
+            agencies.assign(session, g.user, agency, assessment)
+        else:
+            agencies.withdraw(session, g.user, agency, assessment)
     except AccountError as refused:
         session.rollback()
         flash(str(refused), "warning")
         return redirect(url_for("assessments.detail", assessment_id=assessment_id))
     session.commit()
-    flash(f"已将本评估委托给第三方机构 {agency.username}。")
-    return redirect(url_for("assessments.detail", assessment_id=assessment_id))
-
-
-@blueprint.post("/a/<int:assessment_id>/agencies/<int:user_id>/withdraw")
-@login_required
-def withdraw_agency(assessment_id: int, user_id: int) -> ResponseReturnValue:
-    assessment, session = load_assessment(assessment_id), db.session()
-    if not agencies.may_assign(g.user, assessment):
-        abort(403, description="只有管理员和省级人员可以委托第三方机构")
-    agency = session.get(User, user_id)
-    if agency is None:
-        abort(404)
-    try:
-        agencies.withdraw(session, g.user, agency, assessment)
-    except AccountError as refused:
-        session.rollback()
-        flash(str(refused), "warning")
-        return redirect(url_for("assessments.detail", assessment_id=assessment_id))
-    session.commit()
-    flash(f"已取消对 {agency.username} 的委托。")
+    done = "已将本评估委托给第三方机构" if action == "assign" else "已取消委托："
+    flash(f"{done} {agency.username}。")
     return redirect(url_for("assessments.detail", assessment_id=assessment_id))
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Insert, Table, and_, bindparam, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 
 from surveyapp import quotas
 from surveyapp.approval import scheme_for, standard_for
@@ -19,6 +20,9 @@ from surveyapp.security import FormKey
 from surveyapp.tallies import Tally
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
+# Core statements on the response table (built once, below): the ORM adds nothing to a
+# look-up by index or to an insert whose row is built by response_row.
+_RESPONSE = cast(Table, Response.__table__)
 
 
 @dataclass(frozen=True)
@@ -45,25 +49,11 @@ def link_status(
     """
     if not TOKEN_PATTERN.fullmatch(token):
         return LinkStatus("unknown")  # not one of ours: no need to ask the database
-    # one statement for the link, its assessment (and county) and school, which every
-    # respondent page and submission reads: three lazy loads fewer per request
-    link = session.scalars(
-        select(CollectionLink)
-        .where(CollectionLink.token == token)
-        .options(
-            joinedload(CollectionLink.assessment).joinedload(Assessment.county),
-            joinedload(CollectionLink.school),
-        )
-    ).one_or_none()
-    if link is None:
+    row = session.execute(_LINK_BY_TOKEN, {"token": token}).one_or_none()
+    if row is None:
         return LinkStatus("unknown")
+    link, questionnaire = row
     assessment = link.assessment
-    questionnaire = session.scalars(
-        select(Questionnaire).where(
-            Questionnaire.assessment_id == assessment.id,
-            Questionnaire.instrument == link.instrument,
-        )
-    ).one_or_none()
     if questionnaire is None:
         return LinkStatus("unknown")
     state = assessment.state_at(now)
@@ -72,6 +62,25 @@ def link_status(
     elif state == "collecting":
         state = "full" if check_quota and quota_stops_link(session, link) else "open"
     return LinkStatus(state, link, assessment, questionnaire)
+
+
+# One statement, built once, for what every respondent page and submission reads: the
+# link, its assessment (and county), its school and its questionnaire.
+_LINK_BY_TOKEN = (
+    select(CollectionLink, Questionnaire)
+    .outerjoin(
+        Questionnaire,
+        and_(
+            Questionnaire.assessment_id == CollectionLink.assessment_id,
+            Questionnaire.instrument == CollectionLink.instrument,
+        ),
+    )
+    .where(CollectionLink.token == bindparam("token"))
+    .options(
+        joinedload(CollectionLink.assessment).joinedload(Assessment.county),
+        joinedload(CollectionLink.school),
+    )
+)
 
 
 def quota_stops_link(session: Session, link: CollectionLink) -> bool:
@@ -149,10 +158,11 @@ def record_response(
     response faster than the assessment's minimum time is kept but marked invalid.
     Straight-lining is never a reason. The row is built by :func:`response_row`, as the
     demo's are.
+
+    The row is inserted with ``ON CONFLICT (submission_key) DO NOTHING``: a key stored
+    before (a double tap, a retry, one racing in) inserts nothing and the stored response
+    is returned; there is no look-up before the insert and no savepoint around it.
     """
-    existing = find_by_key(session, key.nonce)
-    if existing is not None:
-        return existing
     assessment = link.assessment
     duration = (now - key.issued_at).total_seconds()
     reasons = []
@@ -162,38 +172,51 @@ def record_response(
         reasons.append("duplicate")
     if duration < assessment.min_duration_s:
         reasons.append("too_fast")
-    response = Response(
-        **response_row(
-            assessment_id=assessment.id,
-            link_id=link.id,
-            instrument=link.instrument,
-            group=submission.group,
-            school_code=link.school.code if link.school else None,
-            residence=submission.residence,
-            area=submission.area or None,
-            grade=submission.grade,
-            mode=mode,
-            issued_at=key.issued_at,
-            submitted_at=now,
-            device_hash=device_hash,
-            submission_key=key.nonce,
-            reasons=reasons,
-            answers=submission.answers,
-            scheme=scheme_for(assessment),
-            late=late,
-        )
+    row = response_row(
+        assessment_id=assessment.id,
+        link_id=link.id,
+        instrument=link.instrument,
+        group=submission.group,
+        school_code=link.school.code if link.school else None,
+        residence=submission.residence,
+        area=submission.area or None,
+        grade=submission.grade,
+        mode=mode,
+        issued_at=key.issued_at,
+        submitted_at=now,
+        device_hash=device_hash,
+        submission_key=key.nonce,
+        reasons=reasons,
+        answers=submission.answers,
+        scheme=scheme_for(assessment),
+        late=late,
     )
-    try:
-        with session.begin_nested():
-            session.add(response)
-            questionnaire.freeze(now)
-    except IntegrityError:
-        # The same key raced in from a double tap: the other request stored it.
+    stored_id = session.connection().execute(_insert_once(session), row).scalar()
+    if stored_id is None:
         stored = find_by_key(session, key.nonce)
-        if stored is None:
-            raise
+        assert stored is not None  # the conflict was on this key: its row exists
         return stored
+    questionnaire.freeze(now)
+    # The row as inserted, in the session as if loaded: a second call with this key
+    # finds this very object (the identity map), and nothing is flushed again.
+    response = Response(id=stored_id, **row)
+    make_transient_to_detached(response)
+    session.add(response)
     return response
+
+
+# The INSERT of a response that does nothing when its submission key is stored, built
+# once per dialect Renke runs on.
+_INSERT_ONCE: dict[str, Insert] = {
+    name: dialect_insert(_RESPONSE)
+    .on_conflict_do_nothing(index_elements=[_RESPONSE.c.submission_key])
+    .returning(_RESPONSE.c.id)
+    for name, dialect_insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+}
+
+
+def _insert_once(session: Session) -> Insert:
+    return _INSERT_ONCE[session.get_bind().dialect.name]
 
 
 def _device_answered(
@@ -206,9 +229,8 @@ def _device_answered(
     on the (assessment, device, instrument) triple does the same, until commit.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"renke:{assessment_id}:{device_hash}:{link.instrument}"},
+        session.connection().execute(
+            _DEVICE_LOCK, {"key": f"renke:{assessment_id}:{device_hash}:{link.instrument}"}
         )
     return device_has_answered(session, assessment_id, device_hash, link.instrument)
 
@@ -217,16 +239,23 @@ def device_has_answered(
     session: Session, assessment_id: int, device_hash: str, instrument: str
 ) -> bool:
     """Whether a response of this instrument came from this device (SPEC §2.5 duplicate)."""
-    found = session.scalar(
-        select(Response.id)
-        .where(
-            Response.assessment_id == assessment_id,
-            Response.device_hash == device_hash,
-            Response.instrument == instrument,
-        )
-        .limit(1)
+    found = session.connection().execute(
+        _DEVICE_ANSWERED,
+        {"assessment_id": assessment_id, "device_hash": device_hash, "instrument": instrument},
     )
-    return found is not None
+    return found.first() is not None
+
+
+_DEVICE_ANSWERED = (
+    select(_RESPONSE.c.id)
+    .where(
+        _RESPONSE.c.assessment_id == bindparam("assessment_id"),
+        _RESPONSE.c.device_hash == bindparam("device_hash"),
+        _RESPONSE.c.instrument == bindparam("instrument"),
+    )
+    .limit(1)
+)
+_DEVICE_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 
 from surveyapp import db
-from surveyapp.collect import services
+from surveyapp.collect import pages, services
 from surveyapp.collect.forms import AnswerForm, read_answers, shown_questions
 from surveyapp.db import utcnow
 from surveyapp.limits import submit_limits
@@ -64,6 +64,7 @@ def questionnaire(token: str) -> ResponseReturnValue:
 @blueprint.post("/s/<token>")
 def submit(token: str) -> ResponseReturnValue:
     session, now = db.session(), utcnow()
+    db.reads_first()  # no write lock until the checks are passed (surveyapp.db)
     status = services.link_status(session, token, now, check_quota=False)
     if status.link is None or status.questionnaire is None:
         return _status_page(status)
@@ -93,6 +94,7 @@ def submit(token: str) -> ResponseReturnValue:
             return _form_page(status, form, posted_key, device_id, code=422)
     else:
         assert device_id is not None  # the key is bound to it
+        db.end_reads(session)
         # record_response is idempotent per key: a double tap stores one response.
         services.record_response(
             session,
@@ -167,19 +169,9 @@ def _form_page(
     code: int = 200,
 ) -> Response:
     """The form; ``key=None`` shows the answers without a way to submit (ended)."""
-    response = current_app.make_response(
-        (
-            render_template(
-                "collect/form.html",
-                questionnaire=status.questionnaire,
-                link=status.link,
-                form=form,
-                key=key,
-                notice=notice,
-            ),
-            code,
-        )
-    )
+    assert status.questionnaire is not None and status.link is not None
+    page = pages.form_html(status.questionnaire, status.link, form, key, notice)
+    response = current_app.make_response((page, code))
     response.headers["Cache-Control"] = "no-store"
     if device_id and request.cookies.get(DEVICE_COOKIE) != device_id:
         response.set_cookie(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from analysis.vocabulary import MODES
 from surveyapp.approval import scheme_for
 from surveyapp.collect.forms import Submission
+from surveyapp.form_values import ascii_int
 from surveyapp.models import CollectionLink, PaperCheck, Questionnaire, Response, User
 from surveyapp.responses import response_row
 from surveyapp.tallies import ScoredSums, Tally
@@ -106,8 +107,8 @@ def digits_to_labels(questions: list[dict[str, Any]], posted: Mapping[str, str])
             continue
         if value == BLANK_DIGIT and question["kind"] == "item":
             blanks.add(question["id"])
-        elif value.isdigit() and 1 <= int(value) <= len(question["options"]):
-            labels[question["id"]] = question["options"][int(value) - 1]
+        elif (digit := ascii_int(value)) is not None and 1 <= digit <= len(question["options"]):
+            labels[question["id"]] = question["options"][digit - 1]
         else:
             errors[question["id"]] = f"{DIGITS_MESSAGE}（1–{len(question['options'])}）"
     return Digits(labels, frozenset(blanks), errors)

@@ -19,6 +19,7 @@ from surveyapp import db
 from surveyapp.collect import services as collect_services
 from surveyapp.collect.forms import AnswerForm, read_answers, shown_questions
 from surveyapp.field import entry
+from surveyapp.form_values import ascii_int
 from surveyapp.limits import submit_limits
 
 #: States of a link in which paper sheets may be entered: sheets filled during the window
@@ -48,9 +49,10 @@ def page(
 
 def next_sheet(sheet: str) -> str:
     """The sheet number after ``sheet`` when it is a number (keeping its zeros), else ""."""
-    if not sheet.isdigit():
+    number = ascii_int(sheet)
+    if number is None:
         return ""
-    return str(int(sheet) + 1).zfill(len(sheet))
+    return str(number + 1).zfill(len(sheet))
 
 
 def submit(status: collect_services.LinkStatus, posted: Mapping[str, str]) -> ResponseReturnValue:

@@ -26,6 +26,7 @@ from surveyapp.collect import services as collect_services
 from surveyapp.collect.forms import AnswerForm, shown_questions
 from surveyapp.field import entry, images, interview, paper, services
 from surveyapp.models import CollectionLink, User
+from surveyapp.web import download
 
 blueprint = Blueprint("field", __name__)
 
@@ -41,13 +42,6 @@ def _link(assessment_id: int, link_id: int) -> CollectionLink:
 def _sheet(link: CollectionLink) -> images.LinkSheet:
     config = current_app.config
     return services.link_sheet(link, config["RENKE_PUBLIC_URL"], config["RENKE_TIMEZONE"])
-
-
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    from urllib.parse import quote
-
-    disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
 
 
 @blueprint.get("/a/<int:assessment_id>/links/print")
@@ -76,9 +70,9 @@ def poster(assessment_id: int, link_id: int, kind: str) -> Response:
     link = _link(assessment_id, link_id)
     stem = services.link_file_stem(link)
     if kind == "pdf":
-        return _download(images.poster_pdf(_sheet(link)), "application/pdf", f"{stem}.pdf")
+        return download(images.poster_pdf(_sheet(link)), "application/pdf", f"{stem}.pdf")
     if kind == "png":
-        return _download(images.poster_png(_sheet(link)), "image/png", f"{stem}.png")
+        return download(images.poster_png(_sheet(link)), "image/png", f"{stem}.png")
     abort(404)
 
 
@@ -87,7 +81,7 @@ def poster(assessment_id: int, link_id: int, kind: str) -> Response:
 def card(assessment_id: int, link_id: int) -> Response:
     link = _link(assessment_id, link_id)
     stem = services.link_file_stem(link)
-    return _download(images.share_card(_sheet(link)), "image/png", f"{stem}-分享图.png")
+    return download(images.share_card(_sheet(link)), "image/png", f"{stem}-分享图.png")
 
 
 @blueprint.get("/a/<int:assessment_id>/links/posters.zip")
@@ -98,7 +92,7 @@ def posters_zip(assessment_id: int) -> Response:
     body = services.posters_zip(
         links_of(db.session(), assessment_id), config["RENKE_PUBLIC_URL"], config["RENKE_TIMEZONE"]
     )
-    return _download(body, "application/zip", f"{assessment.county.name}-海报与二维码.zip")
+    return download(body, "application/zip", f"{assessment.county.name}-海报与二维码.zip")
 
 
 @blueprint.post("/a/<int:assessment_id>/links/custom")

@@ -19,6 +19,7 @@ from surveyapp import db
 from surveyapp.approval import standard_for
 from surveyapp.assessments.views import load_assessment
 from surveyapp.auth import login_required, may_change_responses, may_see_responses
+from surveyapp.form_values import ascii_int
 from surveyapp.integrity import services
 from surveyapp.models import Assessment
 
@@ -116,7 +117,7 @@ def review(assessment_id: int) -> ResponseReturnValue:
             url_for(
                 "integrity.responses",
                 assessment_id=assessment.id,
-                page=int(page) if page.isdigit() else 1,
+                page=ascii_int(page) or 1,
             )
         )
     return redirect(url_for("integrity.index", assessment_id=assessment.id))
@@ -129,7 +130,7 @@ def responses(assessment_id: int) -> str:
     it (SPEC §1, §2.5); nothing is ever deleted."""
     assessment = load_for_responses(assessment_id)
     page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and len(page) < 7 else 1
+    number = ascii_int(page) or 1
     rows, pages = services.responses_page(db.session(), assessment, number)
     return render_template(
         "integrity/responses.html",
@@ -146,10 +147,11 @@ def _chosen(assessment: Assessment) -> list[int]:
     if request.form.get("whole"):
         run = services.latest_run(db.session(), assessment)
         incident = request.form.get("incident", "")
-        if run is None or not incident.isdigit():
+        number = ascii_int(incident)
+        if run is None or number is None:
             raise services.ReviewRefused("找不到该事件，请重新计算后再试")
-        return services.responses_of_incident(db.session(), run, int(incident))
-    try:
-        return [int(value) for value in request.form.getlist("response")]
-    except ValueError:
-        raise services.ReviewRefused("所选答卷编号无效") from None
+        return services.responses_of_incident(db.session(), run, number)
+    chosen = [ascii_int(value) for value in request.form.getlist("response")]
+    if any(number is None for number in chosen):
+        raise services.ReviewRefused("所选答卷编号无效")
+    return [number for number in chosen if number is not None]

@@ -74,6 +74,8 @@ class Response(Base):
             "score_sum",
         ),
         Index("ix_response_time", "assessment_id", "submitted_at"),
+        # the links page's counts per link (surveyapp.assessments.services.link_counts)
+        Index("ix_response_link", "assessment_id", "link_id", "valid", "submitted_at"),
         UniqueConstraint(
             "assessment_id", "paper_batch", "paper_sheet", name="uq_response_paper_sheet"
         ),

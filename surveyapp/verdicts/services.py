@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from analysis.approval import ApprovalReport
 from analysis.county import CountyFile
+from analysis.gaps import Ledger, gap_ledger
 from analysis.schools import SchoolFile
 from analysis.standards import Standard
 from analysis.verdict import Verdict, approval_from_report, compute_verdict
@@ -75,6 +76,18 @@ def assessment_verdict(session: Session, assessment: Assessment, zone: tzinfo) -
         schools, county, approval, standard=standard, exceptions=as_exceptions(records, zone)
     )
     return AssessmentVerdict(standard, verdict, report, files, missing, digest)
+
+
+def assessment_gaps(session: Session, assessment: Assessment) -> Ledger | None:
+    """The gap ledger of the assessment's latest schools file (None before one is accepted),
+    named by its county file's 县名 or the county's registry name."""
+    stored = latest(session, assessment.id, "schools")
+    if stored is None:
+        return None
+    schools = parse(assessment, "schools", stored.content, stored.filename)
+    assert isinstance(schools, SchoolFile)
+    name = f"{assessment.county.prefecture}{assessment.county.name}"
+    return gap_ledger(schools, standard=standard_for(assessment.standard), county=name)
 
 
 class FreezeRefused(Exception):

@@ -29,6 +29,7 @@ from surveyapp.models import Assessment, SpecialCaseRecord
 from surveyapp.models.assessment import STAGES
 from surveyapp.province import stages
 from surveyapp.verdicts import services, special_cases
+from surveyapp.web import download
 
 blueprint = Blueprint("verdicts", __name__)
 
@@ -76,6 +77,43 @@ def _next_stage_label(session: Session, assessment: Assessment) -> str | None:
         return None
     following = stages.next_stage(assessment.stage)
     return STAGES[following] if following else None
+
+
+@blueprint.get("/a/<int:assessment_id>/gaps")
+@login_required
+def gaps(assessment_id: int) -> str:
+    assessment = load_assessment(assessment_id)
+    ledger = services.assessment_gaps(db.session(), assessment)
+    from analysis.gaps_text import cv_words, gap_words, unit_words
+
+    return render_template(
+        "verdicts/gaps.html",
+        assessment=assessment,
+        ledger=ledger,
+        gap_words=gap_words,
+        unit_words=unit_words,
+        cv_words=cv_words,
+    )
+
+
+@blueprint.get("/a/<int:assessment_id>/gaps.xlsx")
+@login_required
+def gaps_xlsx(assessment_id: int) -> ResponseReturnValue:
+    from io import BytesIO
+
+    from analysis.gaps_text import write_ledger_xlsx
+
+    assessment = load_assessment(assessment_id)
+    ledger = services.assessment_gaps(db.session(), assessment)
+    if ledger is None:
+        abort(404, description="尚未上传学校数据，没有差距台账")
+    buffer = BytesIO()
+    write_ledger_xlsx(ledger, buffer)
+    return download(
+        buffer.getvalue(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"差距台账-{assessment.county.name}-{assessment.year}.xlsx",
+    )
 
 
 @blueprint.get("/a/<int:assessment_id>/verdict.json")

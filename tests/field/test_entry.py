@@ -256,3 +256,20 @@ def test_interviewer_pace_flags_the_hurried_not_the_careful(
     assert len(flagged) == 8
     assert "调查员 hurried 有 8 份代填" in flagged[0].flags[0].figure
     assert all(r.valid for r in stored(session, field_link.assessment))  # never invalidated
+
+
+@pytest.mark.parametrize("digit", ["²", "①", "٣", "9" * 5000])
+def test_paper_digits_that_are_not_ascii_come_back(
+    client: FlaskClient,
+    session: Session,
+    field_link: CollectionLink,
+    make_user: Callable[..., User],
+    login: Callable[[User], None],
+    digit: str,
+) -> None:
+    """str.isdigit() takes "²", "①" and "٣", which int() refuses: the form comes back."""
+    login(make_user("clerk", "evaluator", county=field_link.assessment.county))
+    refused = paper(client, field_link, "B1", digit, parent_digits(q1=digit))
+    assert refused.status_code == 422
+    assert "请输入选项前的数字（1–5）" in refused.get_data(as_text=True)
+    assert stored(session, field_link.assessment) == []

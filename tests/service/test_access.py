@@ -284,7 +284,7 @@ def test_only_admin_and_province_commission_an_agency(client, login, world, sess
     with client.session_transaction() as state:
         token = state["csrf"]
     response = client.post(
-        f"/a/{assessment.id}/agencies",
+        f"/a/{assessment.id}/agencies/assign",
         data={"agency": str(users["other_agency"].id), "csrf_token": token},
     )
     assert response.status_code == (302 if allowed else 403), (who, response.status_code)
@@ -315,17 +315,17 @@ def test_a_commissioned_agency_sees_the_assessment_until_withdrawn(client, login
     page = client.get(f"/a/{assessment.id}").get_data(as_text=True)
     assert "委托第三方机构" in page and agency.username in page  # offered in the list
     client.post(
-        f"/a/{assessment.id}/agencies", data={"agency": str(agency.id), "csrf_token": csrf()}
+        f"/a/{assessment.id}/agencies/assign", data={"agency": str(agency.id), "csrf_token": csrf()}
     )
     # a second assignment, or a county account as "agency", is refused with the reason
     again = client.post(
-        f"/a/{assessment.id}/agencies",
+        f"/a/{assessment.id}/agencies/assign",
         data={"agency": str(agency.id), "csrf_token": csrf()},
         follow_redirects=True,
     )
     assert f"本评估已委托给 {agency.username}" in again.get_data(as_text=True)
     wrong = client.post(
-        f"/a/{assessment.id}/agencies",
+        f"/a/{assessment.id}/agencies/assign",
         data={"agency": str(users["own_evaluator"].id), "csrf_token": csrf()},
         follow_redirects=True,
     )
@@ -333,7 +333,10 @@ def test_a_commissioned_agency_sees_the_assessment_until_withdrawn(client, login
     as_user(agency)
     assert client.get(f"/a/{assessment.id}").status_code == 200
     as_user(province)
-    client.post(f"/a/{assessment.id}/agencies/{agency.id}/withdraw", data={"csrf_token": csrf()})
+    client.post(
+        f"/a/{assessment.id}/agencies/withdraw",
+        data={"agency": str(agency.id), "csrf_token": csrf()},
+    )
     as_user(agency)
     assert client.get(f"/a/{assessment.id}").status_code == 403
 

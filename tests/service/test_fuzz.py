@@ -208,6 +208,21 @@ def test_upload_form(admin_client, make_assessment, content, kind, name):
     )
     assert_answered(response)
     assert_answered(admin_client.get(f"/a/{assessment.id}/verdict"))
+    assert_answered(admin_client.get(f"/a/{assessment.id}/gaps"))
+    assert_answered(admin_client.get(f"/a/{assessment.id}/gaps.xlsx"))
+
+
+@FUZZ
+@given(action=TEXT, agency=TEXT)
+def test_commission_form(admin_client, make_assessment, action, agency):
+    assessment = make_assessment()
+    for path in (
+        f"/a/{assessment.id}/agencies/{quote(action, safe='')}",
+        f"/a/{assessment.id}/agencies/assign",
+        f"/a/{assessment.id}/agencies/withdraw",
+    ):
+        data = {"csrf_token": _csrf(admin_client), "agency": agency}
+        assert_answered(admin_client.post(path, data=data))
 
 
 @FUZZ

@@ -52,6 +52,7 @@ def test_signed_in_pages(client, login, make_user, pages):
         f"/a/{assessment.id}/settings",
         f"/a/{assessment.id}/data",
         f"/a/{assessment.id}/verdict",
+        f"/a/{assessment.id}/gaps",
         f"/a/{assessment.id}/integrity",
         f"/a/{assessment.id}/report",
         "/province/",

@@ -262,3 +262,42 @@ def test_only_the_latest_assessment_updates_the_school_list(
         session.scalars(select(School.code).where(School.county_id == assessment.county_id))
     )
     assert "P01" not in codes  # the older assessment's file is kept, the list untouched
+
+
+def test_the_gap_ledger_page_and_workbook(client, session, evaluator, login, make_user):
+    """The ledger of the latest schools file, as `renke gaps` gives it (analysis.gaps)."""
+    from openpyxl import load_workbook
+
+    from analysis.gaps import gap_ledger
+    from analysis.gaps_text import gap_words
+    from analysis.schools import read_schools
+
+    assessment, token = evaluator
+    before = client.get(f"/a/{assessment.id}/gaps").get_data(as_text=True)
+    assert "尚未上传学校数据" in before
+    assert client.get(f"/a/{assessment.id}/gaps.xlsx").status_code == 404
+    rows = schools_rows()
+    rows[0]["体育运动场馆面积"] = 10  # far under the standard: P01 fails
+    content = schools_csv(rows)
+    assert upload(client, assessment, token, "schools", content).status_code == 302
+    expected = gap_ledger(read_schools(content))
+    assert expected.blocking and expected.units
+    page = client.get(f"/a/{assessment.id}/gaps").get_data(as_text=True)
+    assert "存在影响认定的差距" in page
+    for unit in expected.units:
+        for gap in unit.gaps:
+            assert gap_words(gap) in page
+    workbook = client.get(f"/a/{assessment.id}/gaps.xlsx")
+    assert workbook.status_code == 200
+    assert "attachment; filename*=UTF-8''" in workbook.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(workbook.data), read_only=True)
+    listed = [r for r in book["学校差距"].iter_rows(values_only=True)][1:]
+    assert len(listed) == sum(len(u.gaps) for u in expected.units)
+    # out of scope: another county's evaluator
+    from surveyapp.models import County
+
+    elsewhere = County(province="云南省", prefecture="外州", name="外县")
+    session.add(elsewhere)
+    session.flush()
+    login(make_user("outsider", role="evaluator", county=elsewhere))
+    assert client.get(f"/a/{assessment.id}/gaps").status_code == 403

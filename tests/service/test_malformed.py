@@ -350,3 +350,47 @@ def test_a_database_failure_on_a_get_is_the_503_page(client, login, make_user, m
     response = client.get("/")
     assert response.status_code == 503
     assert "系统繁忙" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("number", ["²⁰³⁰", "①", "٣", "9" * 5000, "9" * 30])
+def test_ids_and_pages_that_are_not_ascii_numbers(
+    client, login, make_user, make_assessment, number
+):
+    """Every id, page or option number a form or query carries is ASCII digits, or it is
+    refused with a reason — never int() on what str.isdigit() takes (surveyapp.form_values)."""
+    assessment = make_assessment()
+    login(make_user("fuzz-admin", role="admin"))
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    answers = [
+        client.get(f"/a/{assessment.id}/responses", query_string={"page": number}),
+        client.post(
+            f"/a/{assessment.id}/integrity/review",
+            data={"csrf_token": token, "action": "confirm", "reason": "x", "response": number},
+        ),
+        client.post(
+            f"/a/{assessment.id}/integrity/review",
+            data={"csrf_token": token, "action": "confirm", "whole": "1", "incident": number},
+        ),
+        client.post(
+            f"/a/{assessment.id}/integrity/review",
+            data={"csrf_token": token, "action": "restore", "from": "responses", "page": number},
+        ),
+        client.post(
+            f"/a/{assessment.id}/agencies/assign", data={"csrf_token": token, "agency": number}
+        ),
+        client.post(
+            "/accounts/add",
+            data={
+                "csrf_token": token,
+                "username": "someone",
+                "password": "a-long-enough-password-2026",
+                "role": "evaluator",
+                "county": number,
+            },
+        ),
+    ]
+    for response in answers:
+        body = response.get_data(as_text=True)
+        assert response.status_code < 500, (response.request.path, body[:300])
+        assert "Traceback" not in body
