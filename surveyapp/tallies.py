@@ -91,7 +91,7 @@ class Tally:
 
 STRAIGHT_LINING_MIN_ITEMS = 5  # as analysis.signals.quality_signals's min_items
 
-#: The grouping, in the order of the covering index ``ix_response_tally`` (migration 0015).
+#: The grouping, in the order of the covering index ``ix_response_tally`` (migration 0014).
 TALLY_KEY = (
     Response.respondent_group,
     Response.valid,

@@ -33,15 +33,15 @@ def test_downgrade_to_base_and_back(tmp_path):
 
 
 def test_monitoring_migration_keeps_summaries_and_refuses_a_lossy_downgrade(tmp_path):
-    """0014 (SPEC §2.4; after 0015): existing summaries get empty measures; the 年度监测 stage exists
-    only from 0014, and going back with a 年度监测 assessment stored is refused."""
+    """0015 (SPEC §2.4): existing summaries get empty measures; the 年度监测 stage exists
+    only from 0015, and going back with a 年度监测 assessment stored is refused."""
     import pytest
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
     url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
     config = alembic_config(url)
-    command.upgrade(config, "0015")
+    command.upgrade(config, "0014")
     engine = make_engine(url)
     assessment = (
         "INSERT INTO assessment (id, county_id, year, stage, title, state, standard,"
@@ -75,10 +75,10 @@ def test_monitoring_migration_keeps_summaries_and_refuses_a_lossy_downgrade(tmp_
         assert (row.measures, row.measure_labels, row.approval_se) == ("{}", "{}", None)
         connection.execute(text(assessment), {"id": 2, "year": 2025, "stage": "monitoring"})
     with pytest.raises(RuntimeError, match="有 1 个年度监测评估"):
-        command.downgrade(config, "0015")
+        command.downgrade(config, "0014")
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM assessment WHERE id = 2"))
-    command.downgrade(config, "0015")
+    command.downgrade(config, "0014")
     with engine.begin() as connection:
         columns = [r[1] for r in connection.execute(text("PRAGMA table_info(verdict_summary)"))]
         assert not {"measures", "measure_labels", "approval_se"} & set(columns)

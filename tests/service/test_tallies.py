@@ -105,7 +105,7 @@ def test_the_signals_from_the_tally_equal_those_of_the_export(session):
 
 
 def test_the_scan_reads_the_covering_index_without_sorting(session):
-    """The tally's grouping is the covering index's order (migration 0015): SQLite reads
+    """The tally's grouping is the covering index's order (migration 0014): SQLite reads
     the index alone and groups as it goes. A column added to the grouping but not to the
     index, or out of its order, brings back the full-table read or the sort."""
     if session.get_bind().dialect.name != "sqlite":

@@ -6,14 +6,14 @@ order of its grouping (so neither database sorts, and the wide columns — the a
 keys — are not read); it starts with ``assessment_id``, so it replaces
 ``ix_response_counts`` (assessment_id, valid, respondent_group).
 
-Revision ID: 0015
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0015"
+revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None

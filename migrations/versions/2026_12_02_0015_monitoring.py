@@ -1,16 +1,16 @@
 """Yearly monitoring (SPEC §2.4): the 年度监测 stage; the approval's SE and the measures
 in each verdict summary (existing summaries get none until their verdict is computed again).
 
-Revision ID: 0014
-Revises: 0015 (the tally index, merged to main before this; the chain stays linear)
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0015"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
