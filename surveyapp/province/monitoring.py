@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from analysis.monitoring import (
@@ -173,7 +173,7 @@ def monitoring_refusal(session: Session, county: County, year: int) -> str | Non
 def monitoring_of(session: Session, county: County) -> CountyMonitoring | None:
     """One county's monitoring (None when it was never certified)."""
     certified = certification_years(session, [county.id])
-    return county_monitoring(session, certified).get(county.id)
+    return county_monitoring(session, certified, Assessment.county_id == county.id).get(county.id)
 
 
 def certified_in(records: Iterable[tuple[str, int, bool, bool | None]]) -> int | None:
@@ -183,10 +183,12 @@ def certified_in(records: Iterable[tuple[str, int, bool, bool | None]]) -> int |
 
 
 def county_monitoring(
-    session: Session, certified: Mapping[int, int]
+    session: Session, certified: Mapping[int, int], scope: ColumnElement[bool]
 ) -> dict[int, CountyMonitoring]:
     """The monitoring of the certified counties (county id → certification year), from
-    stored summaries."""
+    stored summaries. ``scope``: the assessments to read, a condition on Assessment or
+    County (a province's, or one county's) — not a list of ids, which would make the
+    statement as long as the province."""
     if not certified:
         return {}
     rows = session.execute(
@@ -202,14 +204,14 @@ def county_monitoring(
             VerdictSummary.measures,
         )
         .join(VerdictSummary, VerdictSummary.assessment_id == Assessment.id)
-        .where(
-            Assessment.county_id.in_(list(certified)),
-            Assessment.stage.in_((CERTIFYING, MONITORING)),
-        )
+        .join(County, County.id == Assessment.county_id)
+        .where(scope, Assessment.stage.in_((CERTIFYING, MONITORING)))
     ).all()
     by_county: dict[int, list[Any]] = {}
     for row in rows:
-        first = certified[row.county_id]
+        first = certified.get(row.county_id)
+        if first is None:
+            continue  # never certified: not monitored
         if (row.stage == CERTIFYING and row.year == first) or (
             row.stage == MONITORING and row.year > first
         ):
@@ -222,10 +224,18 @@ def county_monitoring(
     # certified counties keep every measure 达标, and their labels are never decoded.
     named = [c for c, m in reviewed.items() if named_measures([y.review for y in m.years])]
     if named:
-        ids = [row.id for county_id in named for row in by_county[county_id]]
-        query = select(VerdictSummary.assessment_id, VerdictSummary.measure_labels)
-        found = session.execute(query.where(VerdictSummary.assessment_id.in_(ids))).all()
-        labels = {assessment_id: names for assessment_id, names in found}
+        ids = {row.id for county_id in named for row in by_county[county_id]}
+        query = (
+            select(VerdictSummary.assessment_id, VerdictSummary.measure_labels)
+            .join(Assessment, Assessment.id == VerdictSummary.assessment_id)
+            .join(County, County.id == Assessment.county_id)
+            .where(scope, Assessment.stage.in_((CERTIFYING, MONITORING)))
+        )
+        labels = {
+            assessment_id: names
+            for assessment_id, names in session.execute(query)
+            if assessment_id in ids
+        }
         for county_id in named:
             years = tuple(
                 replace(y, review=relabel(y.review, labels.get(y.assessment_id, {})))

@@ -329,7 +329,7 @@ def county_rows(
         if (year := certified_in((r.stage, r.year, r.frozen, r.certified) for r in mine))
         is not None
     }
-    monitoring = county_monitoring(session, certified)
+    monitoring = county_monitoring(session, certified, County.province == province)
     rows = []
     for c in counties:
         mine = records.get(c.id, [])
