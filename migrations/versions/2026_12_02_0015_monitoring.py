@@ -9,6 +9,8 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
+import surveyapp.db
+
 revision = "0015"
 down_revision = "0014"
 branch_labels = None
@@ -30,6 +32,21 @@ def upgrade() -> None:
     with op.batch_alter_table("verdict_summary", schema=None) as batch_op:
         batch_op.alter_column("measures", existing_type=sa.JSON(), nullable=False)
         batch_op.alter_column("measure_labels", existing_type=sa.JSON(), nullable=False)
+    # each certified county's review, stored when its summaries are written; summaries
+    # written before this revision have no measures, and 重新计算各县结论 writes both
+    op.create_table(
+        "monitoring_review",
+        sa.Column("county_id", sa.Integer(), nullable=False),
+        sa.Column("computed_at", surveyapp.db.UTCDateTime(), nullable=False),
+        sa.Column("review", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["county_id"],
+            ["county.id"],
+            name=op.f("fk_monitoring_review_county_id_county"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("county_id", name=op.f("pk_monitoring_review")),
+    )
 
 
 def downgrade() -> None:
@@ -40,6 +57,7 @@ def downgrade() -> None:
     )
     if count:
         raise RuntimeError(f"数据库中有 {count} 个年度监测评估，请先删除后再降级")
+    op.drop_table("monitoring_review")
     with op.batch_alter_table("verdict_summary", schema=None) as batch_op:
         batch_op.drop_column("measure_labels")
         batch_op.drop_column("measures")

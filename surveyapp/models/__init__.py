@@ -10,6 +10,7 @@ from surveyapp.models.flag_review import FlagReview
 from surveyapp.models.integrity_flag import IntegrityFlag
 from surveyapp.models.integrity_run import IntegrityRun
 from surveyapp.models.link import CollectionLink
+from surveyapp.models.monitoring_review import MonitoringReview
 from surveyapp.models.paper_check import PaperCheck
 from surveyapp.models.questionnaire import Questionnaire
 from surveyapp.models.response import Response
@@ -30,6 +31,7 @@ __all__ = [
     "IntegrityFlag",
     "IntegrityRun",
     "InvalidTransition",
+    "MonitoringReview",
     "PaperCheck",
     "Questionnaire",
     "Response",

@@ -30,7 +30,8 @@ from analysis.monitoring import (
     review_years,
 )
 from surveyapp.approval import standard_for
-from surveyapp.models import Assessment, County, VerdictSummary
+from surveyapp.db import utcnow
+from surveyapp.models import Assessment, County, MonitoringReview, VerdictSummary
 
 MONITORING = "monitoring"
 CERTIFYING = "province"
@@ -176,12 +177,6 @@ def monitoring_of(session: Session, county: County) -> CountyMonitoring | None:
     return county_monitoring(session, certified, Assessment.county_id == county.id).get(county.id)
 
 
-def certified_in(records: Iterable[tuple[str, int, bool, bool | None]]) -> int | None:
-    """The certification year from a county's (stage, year, frozen, certified) records."""
-    years = [y for stage, y, frozen, ok in records if stage == CERTIFYING and frozen and ok]
-    return min(years) if years else None
-
-
 def county_monitoring(
     session: Session, certified: Mapping[int, int], scope: ColumnElement[bool]
 ) -> dict[int, CountyMonitoring]:
@@ -264,3 +259,97 @@ def _review(certified_year: int, rows: list[Any]) -> CountyMonitoring:
         for r, review in zip(rows, reviews, strict=True)
     )
     return CountyMonitoring(certified_year, years)
+
+
+# ------------------------------------------------------------------ stored reviews
+
+
+def _fall_from(data: Mapping[str, Any]) -> Fall:
+    return Fall(
+        data["measure"],
+        data["label"],
+        data["before"],
+        data["after"],
+        data["flagged"],
+        data["note"],
+    )
+
+
+def _year_json(year: MonitoringYear) -> dict[str, Any]:
+    return {
+        "year": year.year,
+        "stage": year.stage,
+        "assessment_id": year.assessment_id,
+        "frozen": year.frozen,
+        "approval": year.approval,
+        "approval_se": year.approval_se,
+        "measured": year.measured,
+        "review": {
+            "year": year.review.year,
+            "below": list(year.review.below),
+            "falls": [_fall_dict(fall) for fall in year.review.falls],
+            "compared_with": year.review.compared_with,
+            "revoke": year.review.revoke,
+        },
+    }
+
+
+def _year_from(data: Mapping[str, Any]) -> MonitoringYear:
+    review = data["review"]
+    return MonitoringYear(
+        data["year"],
+        data["stage"],
+        data["assessment_id"],
+        data["frozen"],
+        data["approval"],
+        data["approval_se"],
+        data["measured"],
+        YearReview(
+            review["year"],
+            tuple(review["below"]),
+            tuple(_fall_from(fall) for fall in review["falls"]),
+            review["compared_with"],
+            review["revoke"],
+        ),
+    )
+
+
+def monitoring_json(monitoring: CountyMonitoring) -> dict[str, Any]:
+    """A county's monitoring as stored in ``monitoring_review.review`` (every field)."""
+    return {
+        "certified_year": monitoring.certified_year,
+        "years": [_year_json(year) for year in monitoring.years],
+    }
+
+
+def monitoring_from_json(data: Mapping[str, Any]) -> CountyMonitoring:
+    return CountyMonitoring(data["certified_year"], tuple(_year_from(y) for y in data["years"]))
+
+
+def store_monitoring(session: Session, county_id: int) -> None:
+    """Review the county's monitoring from its stored summaries and store it (or remove it
+    when the county is not certified): called whenever one of its 省级评估 or 年度监测
+    summaries is written, so the overview reads reviews as it reads summaries."""
+    certified = certification_years(session, [county_id])
+    monitoring = county_monitoring(session, certified, Assessment.county_id == county_id)
+    stored = session.get(MonitoringReview, county_id)
+    found = monitoring.get(county_id)
+    if found is None:
+        if stored is not None:
+            session.delete(stored)
+        return
+    if stored is None:
+        stored = MonitoringReview(county_id=county_id)
+        session.add(stored)
+    stored.computed_at = utcnow()
+    stored.review = monitoring_json(found)
+
+
+def stored_monitoring(session: Session, scope: ColumnElement[bool]) -> dict[int, CountyMonitoring]:
+    """The stored reviews of the counties in ``scope`` (a condition on County)."""
+    rows = session.execute(
+        select(MonitoringReview.county_id, MonitoringReview.review)
+        .join(County, County.id == MonitoringReview.county_id)
+        .where(scope)
+    )
+    return {county_id: monitoring_from_json(review) for county_id, review in rows}

@@ -27,7 +27,13 @@ from surveyapp.approval import standard_for
 from surveyapp.db import utcnow
 from surveyapp.models import Assessment, County, VerdictSummary
 from surveyapp.models.assessment import state_at
-from surveyapp.province.monitoring import CountyMonitoring, certified_in, county_monitoring
+from surveyapp.province.monitoring import (
+    CERTIFYING,
+    MONITORING,
+    CountyMonitoring,
+    store_monitoring,
+    stored_monitoring,
+)
 
 STAGE_ORDER = tuple(STAGES)
 VERDICT_FILTERS = {
@@ -118,6 +124,9 @@ def record_summary(
     summary.measures = dict(measures.passed) if measures else {}
     summary.measure_labels = dict(measures.labels) if measures else {}
     session.flush()
+    if assessment.stage in (CERTIFYING, MONITORING):
+        store_monitoring(session, assessment.county_id)
+        session.flush()
     return summary
 
 
@@ -323,13 +332,7 @@ def county_rows(
         .order_by(County.prefecture, County.name)
     ).all()
     records, passed = _stage_records(session, province, now)
-    certified = {
-        county_id: year
-        for county_id, mine in records.items()
-        if (year := certified_in((r.stage, r.year, r.frozen, r.certified) for r in mine))
-        is not None
-    }
-    monitoring = county_monitoring(session, certified, County.province == province)
+    monitoring = stored_monitoring(session, County.province == province)
     rows = []
     for c in counties:
         mine = records.get(c.id, [])

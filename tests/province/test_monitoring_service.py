@@ -291,3 +291,31 @@ def test_the_settings_page_refuses_a_monitoring_year_with_the_reason(
         select(Assessment).where(Assessment.stage == "monitoring", Assessment.year == 2028)
     ).all()
     assert assessment.county_id == three_years["calm"].id
+
+
+def test_the_overview_reads_the_review_stored_with_the_summaries(
+    session, three_years, make_assessment
+):
+    """The review is stored when a summary is written, equal to the one computed from the
+    summaries, and the overview reads it; a new year's summary replaces it at once."""
+    from surveyapp.models import MonitoringReview
+    from surveyapp.province.monitoring import monitoring_from_json, monitoring_json, monitoring_of
+
+    for county in three_years.values():
+        stored = session.get(MonitoringReview, county.id)
+        live = monitoring_of(session, county)
+        if live is None:
+            assert stored is None  # never certified: nothing stored
+            continue
+        assert stored is not None and stored.review == monitoring_json(live)
+        assert monitoring_from_json(stored.review) == live
+        assert rows_by_name(session)[county.name].monitoring == live
+    calm = three_years["calm"]
+    assert rows_by_name(session)["平安县"].monitoring.revoke is False
+    # 2028 and 2029: two significant falls in a row — the stored review says 撤销称号 now
+    for year, approval in ((2028, 0.85), (2029, 0.80)):
+        later = make_assessment(county=calm, year=year, stage="monitoring", state="closed")
+        summary_from_verdict(session, later, verdict_json(year, approval, 0.008))
+    session.flush()
+    row = rows_by_name(session)["平安县"]
+    assert row.monitoring.revoke is True and row.monitoring.revoke_year == 2029
