@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,6 +97,21 @@ def has_any_assessment(session: Session) -> bool:
     return (session.scalar(select(func.count()).select_from(Assessment)) or 0) > 0
 
 
+def add_schools(county: County, rows: Sequence[tuple[str, str, str, str, int, int]]) -> None:
+    """The demo's schools of a county: (code, name, kind, area, 小学生, 初中生) rows."""
+    for code, name, kind, area, primary, junior in rows:
+        county.schools.append(
+            School(
+                code=code,
+                name=name,
+                kind=kind,
+                area=area,
+                primary_students=primary,
+                junior_students=junior,
+            )
+        )
+
+
 def seed_demo(session: Session, *, responses: bool = True, seed: int = 2026) -> Assessment:
     """Create the demo county once; return its assessment (existing or new)."""
     county = session.scalars(
@@ -111,17 +126,7 @@ def seed_demo(session: Session, *, responses: bool = True, seed: int = 2026) -> 
     else:
         county = County(province="云南省", prefecture="文山壮族苗族自治州", name="砚山县")
         session.add(county)
-        for code, name, kind, area, primary, junior in SCHOOLS:
-            county.schools.append(
-                School(
-                    code=code,
-                    name=name,
-                    kind=kind,
-                    area=area,
-                    primary_students=primary,
-                    junior_students=junior,
-                )
-            )
+        add_schools(county, SCHOOLS)
         session.flush()
 
     now = utcnow()
@@ -195,17 +200,7 @@ def seed_monitored_county(session: Session) -> None:
     ).one()
     if session.scalars(select(Assessment.id).where(Assessment.county_id == county.id)).first():
         return
-    for code, name, kind, area, primary, junior in MONITORED_SCHOOLS:
-        county.schools.append(
-            School(
-                code=code,
-                name=name,
-                kind=kind,
-                area=area,
-                primary_students=primary,
-                junior_students=junior,
-            )
-        )
+    add_schools(county, MONITORED_SCHOOLS)
     province_user = session.scalars(select(User).where(User.username == DEMO_PROVINCE_USER)).first()
     if province_user is None:
         province_user = add_user(session, DEMO_PROVINCE_USER, DEMO_PASSWORD, "province", None)
