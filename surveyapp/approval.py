@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -30,24 +29,15 @@ from analysis.approval import (
 )
 from analysis.sample_check import SampleCounts, ShareException
 from analysis.sampling import SamplePlan
-from analysis.schemes import Scheme, load_scheme
-from analysis.standards import Standard, load_standard
+from analysis.schemes import Scheme
 from analysis.tables import InputRefused
 from surveyapp.models import Assessment, SampleException, User
+from surveyapp.standards import standard_for
 from surveyapp.tallies import ScoredSums, Tally, TallyCell, count_responses
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 #: Lengths of the recorded exception's fields (the model's columns).
 REASON_MAX, DOCUMENT_MAX = 500, 200
-
-
-@lru_cache(maxsize=8)
-def standard_for(name: str) -> Standard:
-    return load_standard(name)
-
-
-def scheme_for(assessment: Assessment) -> Scheme:
-    return load_scheme(standard_for(assessment.standard).approval.scheme)
 
 
 def score_answers(answers: Mapping[str, str], scheme: Scheme) -> tuple[float, int]:

@@ -25,7 +25,6 @@ from analysis.sampling import largest_remainder
 from analysis.schemes import Scheme
 from analysis.vocabulary import OUTSIDE, RESIDENCES
 from surveyapp.accounts.services import add_user
-from surveyapp.approval import scheme_for
 from surveyapp.assessments.setup import create_assessment, create_default_links
 from surveyapp.db import utcnow
 from surveyapp.models import Assessment, CollectionLink, County, Response, School, User
@@ -33,6 +32,7 @@ from surveyapp.models.assessment import STAGES
 from surveyapp.province.services import import_plan
 from surveyapp.questionnaires.builtin import SCALE
 from surveyapp.responses import response_row
+from surveyapp.standards import scheme_for
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "renke-demo"

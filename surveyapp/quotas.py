@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from analysis.residence import answers_in_class, area_quotas, counts_in_classes, split_classes
 from analysis.sampling import SamplePlan, plan_from_standard
 from analysis.vocabulary import AREAS, OUTSIDE
-from surveyapp.approval import standard_for
 from surveyapp.models import Assessment
+from surveyapp.standards import standard_for
 from surveyapp.tallies import Tally, count_responses
 
 

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from analysis.responses import CHINESE_HEADERS
 from analysis.signals import SignalCell, SignalCounts, signals_from_counts
 from analysis.tables import spreadsheet_safe_row
-from surveyapp.approval import standard_for
 from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
 from surveyapp.models.questionnaire import INSTRUMENTS
+from surveyapp.standards import standard_for
 from surveyapp.tallies import Tally, count_responses
 
 EXPORT_COLUMNS = [

@@ -25,7 +25,7 @@ from analysis.vocabulary import COUNTY_KINDS
 from surveyapp import audit, db, qr, quotas
 from surveyapp.accounts import agencies
 from surveyapp.accounts.services import AccountError
-from surveyapp.approval import live_approval, record_share_exception, standard_for
+from surveyapp.approval import live_approval, record_share_exception
 from surveyapp.assessments import services, setup
 from surveyapp.assessments.forms import SettingsForm, read_settings, settings_values
 from surveyapp.auth import login_required, may_manage, may_see, require_manage, require_see
@@ -36,6 +36,7 @@ from surveyapp.integrity import services as integrity_services
 from surveyapp.models import Assessment, CollectionLink, County, InvalidTransition, User
 from surveyapp.models.assessment import STAGES, STATE_LABELS
 from surveyapp.models.link import GROUPS
+from surveyapp.standards import standard_for
 from surveyapp.tallies import count_responses
 
 blueprint = Blueprint("assessments", __name__)

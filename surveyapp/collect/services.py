@@ -12,11 +12,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 
 from surveyapp import quotas
-from surveyapp.approval import scheme_for, standard_for
 from surveyapp.collect.forms import Submission
 from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
 from surveyapp.responses import response_row
 from surveyapp.security import FormKey
+from surveyapp.standards import scheme_for, standard_for
 from surveyapp.tallies import Tally
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")

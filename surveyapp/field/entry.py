@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis.vocabulary import MODES
-from surveyapp.approval import scheme_for
 from surveyapp.collect.forms import Submission
 from surveyapp.form_values import ascii_int
 from surveyapp.models import CollectionLink, PaperCheck, Questionnaire, Response, User
 from surveyapp.responses import response_row
+from surveyapp.standards import scheme_for
 from surveyapp.tallies import ScoredSums, Tally
 
 DIGITS_MESSAGE = "请输入选项前的数字"

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from analysis.county import ASSESSMENT_YEAR, BASIC, CountyFile, read_county
 from analysis.schools import SchoolFile, read_schools
 from analysis.tables import UPLOAD_LIMITS, InputRefused, Problem, check_limits
-from surveyapp.approval import standard_for
 from surveyapp.models import Assessment, DataFile, School, User
+from surveyapp.standards import standard_for
 
 AREA_OF_LOCALE = {"城区": "城区", "镇区": "镇区", "乡村": "乡村"}
 

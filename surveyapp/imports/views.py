@@ -21,13 +21,13 @@ from flask.typing import ResponseReturnValue
 from analysis.tables import InputRefused
 from analysis.templates_xlsx import county_template, schools_template
 from surveyapp import audit, db
-from surveyapp.approval import standard_for
 from surveyapp.assessments.views import load_assessment
 from surveyapp.auth import login_required, require_upload
 from surveyapp.imports import services
 from surveyapp.models import Assessment
 from surveyapp.models.datafile import DATA_KINDS
 from surveyapp.province.services import refresh_summary
+from surveyapp.standards import standard_for
 
 blueprint = Blueprint("imports", __name__)
 

@@ -31,7 +31,7 @@ from analysis.integrity import (
 from analysis.tables import InputRefused
 from analysis.vocabulary import INVALID_REASONS
 from surveyapp import audit, quotas
-from surveyapp.approval import group_sums, standard_for
+from surveyapp.approval import group_sums
 from surveyapp.assessments.services import (
     DevicePseudonyms,
     item_columns,
@@ -49,6 +49,7 @@ from surveyapp.models import (
     School,
     User,
 )
+from surveyapp.standards import standard_for
 from surveyapp.tallies import Tally, count_responses
 
 MANUAL_PREFIX = INVALID_REASONS["manual"] + "："  # "评估人员认定无效：<reason>"

@@ -16,12 +16,12 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from surveyapp import db
-from surveyapp.approval import standard_for
 from surveyapp.assessments.views import load_assessment
 from surveyapp.auth import login_required, may_change_responses, may_see_responses
 from surveyapp.form_values import ascii_int
 from surveyapp.integrity import services
 from surveyapp.models import Assessment
+from surveyapp.standards import standard_for
 
 blueprint = Blueprint("integrity", __name__)
 

@@ -29,9 +29,9 @@ from analysis.monitoring import (
     relabel,
     review_years,
 )
-from surveyapp.approval import standard_for
 from surveyapp.db import utcnow
 from surveyapp.models import Assessment, County, MonitoringReview, VerdictSummary
+from surveyapp.standards import standard_for
 
 MONITORING = "monitoring"
 CERTIFYING = "province"

@@ -23,7 +23,6 @@ from analysis.schedule import (
     progress_by_year,
     stage_due_dates,
 )
-from surveyapp.approval import standard_for
 from surveyapp.db import utcnow
 from surveyapp.models import Assessment, County, VerdictSummary
 from surveyapp.models.assessment import state_at
@@ -34,6 +33,7 @@ from surveyapp.province.monitoring import (
     store_monitoring,
     stored_monitoring,
 )
+from surveyapp.standards import standard_for
 
 STAGE_ORDER = tuple(STAGES)
 VERDICT_FILTERS = {

@@ -17,13 +17,14 @@ from analysis.schools import SchoolFile
 from analysis.standards import Standard
 from analysis.verdict import Verdict, approval_from_report, compute_verdict
 from surveyapp import audit
-from surveyapp.approval import live_approval, standard_for
+from surveyapp.approval import live_approval
 from surveyapp.imports.services import latest, parse
 from surveyapp.integrity.services import unreviewed_flags
 from surveyapp.models import Assessment, DataFile, Response, User, VerdictFreeze
 from surveyapp.models.account import ROLES
 from surveyapp.province.services import summary_from_verdict
 from surveyapp.quotas import sample_plan
+from surveyapp.standards import standard_for
 from surveyapp.verdicts.special_cases import as_exceptions, exceptions_digest, special_cases
 
 # SPEC §1: who freezes a verdict at each stage; 年度监测 is the province's (办法 第十四条:

@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 
 from analysis.integrity import find_signals, table_from_responses
 from analysis.responses import read_responses
-from surveyapp.approval import scheme_for, score_answers
+from surveyapp.approval import score_answers
 from surveyapp.assessments.services import export_csv
 from surveyapp.demo import seed_demo
 from surveyapp.integrity import services
 from surveyapp.models import CollectionLink, FlagReview, IntegrityRun, Response
 from surveyapp.models.response import answer_pattern
+from surveyapp.standards import scheme_for
 
 STUFFED = 40
 

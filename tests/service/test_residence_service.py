@@ -115,8 +115,8 @@ def test_a_城镇_乡村_split_gives_two_area_quotas(session, make_assessment, m
 def _response(assessment: Assessment, area: str) -> Response:
     from datetime import UTC, datetime
 
-    from surveyapp.approval import scheme_for
     from surveyapp.responses import response_row
+    from surveyapp.standards import scheme_for
 
     row = response_row(
         assessment_id=assessment.id,
