@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import collections
 import http.client
-import json
 import os
 import shutil
 import subprocess
@@ -39,6 +38,7 @@ from bench_respondent import (
     RENKE,
     ROOT,
     demo_counts,
+    demo_links,
     first_options,
     free_port,
     post_form,
@@ -122,18 +122,7 @@ def main() -> int:
         env.pop(setting, None)
     server = None
     try:
-        for args in (["db", "upgrade"], ["demo", "--no-responses"]):
-            subprocess.run(RENKE + args, env=env, cwd=ROOT, check=True, capture_output=True)
-        links = json.loads(
-            subprocess.run(
-                RENKE + ["links", "1", "--format", "json"],
-                env=env,
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-        )
+        links = demo_links(env)
         url = next(
             r["url"] for r in links if r["instrument"] == "social" and r["group"] == "其他群众"
         )

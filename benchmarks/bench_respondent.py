@@ -38,6 +38,7 @@ import threading
 import time
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RENKE = [sys.executable, "-m", "renke"]
@@ -123,6 +124,28 @@ class Load:
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         connection.close()
+
+
+def demo_links(env: dict[str, str]) -> list[dict[str, Any]]:
+    """Migrate the database of ``env``, seed the demo without responses, and return its
+    links as `renke links 1 --format json` lists them."""
+    for args in (["db", "upgrade"], ["demo", "--no-responses"]):
+        subprocess.run(RENKE + args, env=env, cwd=ROOT, check=True, capture_output=True)
+    links = subprocess.run(
+        RENKE + ["links", "1", "--format", "json"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rows: list[dict[str, Any]] = json.loads(links)
+    return rows
+
+
+def demo_link_paths(env: dict[str, str]) -> list[str]:
+    """The path of each demo link, after :func:`demo_links`."""
+    return [urllib.parse.urlsplit(row["url"]).path for row in demo_links(env)]
 
 
 def demo_counts(env: dict[str, str]) -> tuple[int, int]:
@@ -213,19 +236,7 @@ def run(database: str, clients: int, submissions: int, workers: int, storage: st
         env["DATABASE_URL"] = f"sqlite:///{folder / 'renke.sqlite3'}"
     server = None
     try:
-        for args in (["db", "upgrade"], ["demo", "--no-responses"]):
-            subprocess.run(RENKE + args, env=env, cwd=ROOT, check=True, capture_output=True)
-        links = subprocess.run(
-            RENKE + ["links", "1", "--format", "json"],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        import json
-
-        paths = [urllib.parse.urlsplit(row["url"]).path for row in json.loads(links)]
+        paths = demo_link_paths(env)
         server = subprocess.Popen(
             RENKE + ["serve", "--port", str(port), "--workers", str(workers)],
             env=env,

@@ -18,16 +18,13 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gzip
-import json
 import os
 import pstats
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -38,27 +35,13 @@ from bench_respondent import (  # noqa: E402
     BENCH_ADDRESS_LIMIT,
     KEY,
     POSTGRES_ADMIN,
-    RENKE,
     ROOT,
+    demo_link_paths,
     first_options,
     start_redis,
 )
 
 sys.path.insert(0, str(ROOT))
-
-
-def seed(env: dict[str, str]) -> list[str]:
-    for args in (["db", "upgrade"], ["demo", "--no-responses"]):
-        subprocess.run(RENKE + args, env=env, cwd=ROOT, check=True, capture_output=True)
-    links = subprocess.run(
-        RENKE + ["links", "1", "--format", "json"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return [urllib.parse.urlsplit(row["url"]).path for row in json.loads(links)]
 
 
 def package_of(filename: str) -> str:
@@ -108,7 +91,7 @@ def main() -> int:
             env["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{created}"
         else:
             env["DATABASE_URL"] = f"sqlite:///{folder / 'renke.sqlite3'}"
-        paths = seed(env)
+        paths = demo_link_paths(env)
         os.environ.update(env)
         if "REDIS_URL" not in env:
             os.environ.pop("REDIS_URL", None)
