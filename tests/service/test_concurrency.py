@@ -79,15 +79,7 @@ def test_parallel_submissions_from_one_device_leave_one_valid(database_url, tmp_
         {"SECRET_KEY": "x", "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path)}
     )
     try:
-        db.upgrade(database_url)
-        with app.app_context():
-            session = db.session()
-            seed_demo(session, responses=False)
-            session.execute(update(Assessment).values(min_duration_s=0))
-            token = session.scalars(
-                select(CollectionLink.token).where(CollectionLink.preset_group == "其他群众")
-            ).one()
-            session.commit()
+        (token,) = demo_tokens(app, database_url)
         clients = []
         keys = []
         for _ in range(THREADS):
@@ -119,6 +111,23 @@ def test_parallel_submissions_from_one_device_leave_one_valid(database_url, tmp_
         app.extensions["renke.engine"].dispose()
         if not database_url.startswith("sqlite"):
             _drop_postgres(database_url)
+
+
+def demo_tokens(app: object, database_url: str) -> list[str]:
+    """Migrate, seed the demo without responses and without a minimum time, and return the
+    tokens of its 其他群众 links."""
+    db.upgrade(database_url)
+    with app.app_context():  # type: ignore[attr-defined]
+        session = db.session()
+        seed_demo(session, responses=False)
+        session.execute(update(Assessment).values(min_duration_s=0))
+        tokens = list(
+            session.scalars(
+                select(CollectionLink.token).where(CollectionLink.preset_group == "其他群众")
+            )
+        )
+        session.commit()
+    return tokens
 
 
 def _fresh_postgres_copy(url: str) -> str:
@@ -172,15 +181,7 @@ def test_smoke_load_twenty_phones_with_limits_on_lose_nothing(database_url, tmp_
         }
     )
     try:
-        db.upgrade(database_url)
-        with app.app_context():
-            session = db.session()
-            seed_demo(session, responses=False)
-            session.execute(update(Assessment).values(min_duration_s=0))
-            tokens = session.scalars(
-                select(CollectionLink.token).where(CollectionLink.preset_group == "其他群众")
-            ).all()
-            session.commit()
+        tokens = demo_tokens(app, database_url)
         statuses: list[int] = []
         lock = threading.Lock()
         barrier = threading.Barrier(SMOKE_PHONES)

@@ -9,13 +9,11 @@ store, so the duplicate check still sees every stored row.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event
 
-from surveyapp import create_app, db
-from surveyapp.demo import seed_demo
-from surveyapp.models import Assessment, CollectionLink
+from surveyapp import create_app
 from tests.service.respondent import KEY, full_answers
-from tests.service.test_concurrency import _drop_postgres, _fresh_postgres_copy
+from tests.service.test_concurrency import _drop_postgres, _fresh_postgres_copy, demo_tokens
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -42,15 +40,7 @@ def test_a_page_and_a_submit_and_their_statements(database_url, tmp_path):
         {"SECRET_KEY": "x" * 32, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path)}
     )
     try:
-        db.upgrade(database_url)
-        with app.app_context():
-            session = db.session()
-            seed_demo(session, responses=False)
-            session.execute(update(Assessment).values(min_duration_s=0))
-            token = session.scalars(
-                select(CollectionLink.token).where(CollectionLink.preset_group == "其他群众")
-            ).first()
-            session.commit()
+        token = demo_tokens(app, database_url)[0]
         seen: list[str] = []
         event.listen(
             app.extensions["renke.engine"],
