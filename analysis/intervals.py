@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Final, Literal
-
-from scipy import special
 
 Method = Literal["korn-graubard", "wilson", "logit", "wald"]
 METHODS: Final[tuple[Method, ...]] = ("korn-graubard", "wilson", "logit", "wald")
@@ -60,6 +59,24 @@ def check_method(method: str) -> Method:
     raise ValueError(f"unknown interval method {method!r}; use one of {', '.join(METHODS)}")
 
 
+def _special() -> ModuleType:
+    """``scipy.special``, imported on first use.
+
+    Its import costs about a quarter of a second (it loads numpy's lazily loaded
+    submodules), half of ``renke analyze`` on a province's file; the command imports it
+    in a thread while Arrow reads the file (issue 15).
+    """
+    import scipy.special
+
+    special: ModuleType = scipy.special  # untyped: no stubs
+    return special
+
+
+def normal_quantile(q: float) -> float:
+    """The q-quantile of the standard normal distribution (R ``qnorm``)."""
+    return float(_special().ndtri(q))
+
+
 def is_degenerate(p: float, se: float, n: int, df: int) -> bool:
     """Whether the SE = 0 rules of SPEC §4 apply to (p̂, SE, n, df).
 
@@ -73,12 +90,12 @@ def is_degenerate(p: float, se: float, n: int, df: int) -> bool:
 
 def _t(q: float, df: float) -> float:
     """The q-quantile of Student's t with df degrees of freedom (R ``qt``)."""
-    return float(special.stdtrit(df, q))
+    return float(_special().stdtrit(df, q))
 
 
 def _qbeta(q: float, a: float, b: float) -> float:
     """The q-quantile of Beta(a, b) (R ``qbeta``)."""
-    return float(special.betaincinv(a, b, q))
+    return float(_special().betaincinv(a, b, q))
 
 
 def korn_graubard_n(p: float, se: float, n: int, df: int, level: float) -> float:
@@ -110,7 +127,7 @@ def wilson_limits(p: float, n_eff: float, level: float) -> tuple[float, float]:
     As statsmodels ``proportion_confint(method="wilson")``: with z = Φ⁻¹(1 − α/2),
     centre (p̂ + z²/2n) / (1 + z²/n) ± z·sqrt(p̂(1 − p̂)/n + z²/4n²) / (1 + z²/n).
     """
-    z = float(special.ndtri(1.0 - (1.0 - level) / 2.0))
+    z = normal_quantile(1.0 - (1.0 - level) / 2.0)
     z2 = z * z
     denominator = 1.0 + z2 / n_eff
     centre = (p + z2 / (2.0 * n_eff)) / denominator
@@ -175,7 +192,8 @@ def confidence_interval(
         t = _t(1.0 - alpha / 2.0, df)
         centre = math.log(p / (1.0 - p))
         half = t * se / (p * (1.0 - p))
-        lower, upper = float(special.expit(centre - half)), float(special.expit(centre + half))
+        expit = _special().expit
+        lower, upper = float(expit(centre - half)), float(expit(centre + half))
     else:
         t = _t(1.0 - alpha / 2.0, df)
         lower, upper = p - t * se, p + t * se
@@ -208,15 +226,15 @@ def p_value(
         n_star = n_kish if degenerate else korn_graubard_n(p, se, n, df, level)
         if p <= 0.0:
             return 1.0  # Beta(0, ·) is a point mass at 0
-        return float(special.betainc(n_star * p, n_star * (1.0 - p) + 1.0, threshold))
+        return float(_special().betainc(n_star * p, n_star * (1.0 - p) + 1.0, threshold))
     if chosen == "wilson" or degenerate:
         n_eff = n_kish if degenerate else p * (1.0 - p) / (se * se)
         score = (p - threshold) / math.sqrt(threshold * (1.0 - threshold) / n_eff)
-        return float(special.ndtr(-score))
+        return float(_special().ndtr(-score))
     if chosen == "logit":
         logit_p = math.log(p / (1.0 - p))
         logit_threshold = math.log(threshold / (1.0 - threshold))
         statistic = (logit_p - logit_threshold) * p * (1.0 - p) / se
     else:
         statistic = (p - threshold) / se
-    return float(special.stdtr(df, -statistic))
+    return float(_special().stdtr(df, -statistic))

@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
 
-from scipy import special
-
+from analysis.intervals import normal_quantile
 from analysis.standards import SamplingSettings
 from analysis.vocabulary import AREAS, GROUPS
 
@@ -159,7 +158,7 @@ def margin_of_error(
     """
     if n <= 0:
         return None
-    z = float(special.ndtri(1 - (1 - level) / 2))
+    z = normal_quantile(1 - (1 - level) / 2)
     return z * math.sqrt(deff * expected * (1 - expected) / n)
 
 
