@@ -11,10 +11,13 @@ Built on ``bench_respondent.py`` (its redis, parsing and percentile helpers).
 For each database it runs, against ONE server each (``renke serve --workers N``: gunicorn,
 gthread × 4, as documented; and ``floor_app.py`` under the same gunicorn settings):
 
-1. throughput: CLIENTS phones without pause, on the floor and on Renke; server CPU per
-   acknowledged response (utime + stime summed over the gunicorn master and its workers,
-   from /proc, before and after: the client shares the cores, so wall time would mislead),
-   and their ratio (goal: Renke within 4× of the floor);
+1. throughput: CLIENTS phones without pause, on the floor, on the same two pages in Flask
+   (``floor_app:flask_app``: the framework's own share) and on Renke, each after
+   ``WARM_UP`` untimed respondents (templates compiled, blank forms rendered, as a server
+   that has run a while); server CPU per acknowledged response (utime + stime summed over
+   the gunicorn master and its workers, from /proc, before and after: the client shares
+   the cores, so wall time would mislead), and the ratios (goal: Renke within 4× of the
+   floor);
 2. 100 phones pausing 2 s between page and submit, starting spread over one pause as
    phones reached by a poster do: p99 of the submit (goal < 200 ms); and the same 100
    started in one instant (their identical cycles stay in lockstep: a burst), reported;
@@ -67,6 +70,8 @@ from bench_respondent import (  # noqa: E402
 
 GOAL_RATIO = 4.0
 GOAL_P99_MS = 200.0
+#: Respondents served by each server before its timed runs.
+WARM_UP = 300
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -382,7 +387,7 @@ def scale_out(options: argparse.Namespace, redis_url: str | None) -> bool:
 
 
 @contextmanager
-def floor_server(url: str, workers: int) -> Iterator[Server]:
+def floor_server(url: str, workers: int, entry: str = "floor_app:app") -> Iterator[Server]:
     port = free_port()
     env = dict(os.environ, FLOOR_DATABASE=url)
     here = str(Path(__file__).resolve().parent)
@@ -407,7 +412,7 @@ def floor_server(url: str, workers: int) -> Iterator[Server]:
         "gthread",
         "--threads",
         "4",
-        "floor_app:app",
+        entry,
     ]
     with running(command, env, port) as pid:
         yield Server(pid, port, ["/s/floor"], floor_app.count)
@@ -435,11 +440,20 @@ def run(kind: str, options: argparse.Namespace, redis_url: str | None) -> bool:
         )
         with database(kind, folder) as url:
             with floor_server(url, options.workers) as floor:
+                drive(floor, options.clients, WARM_UP, 0.0)
                 bare = drive(floor, options.clients, options.submissions, 0.0)
                 print(bare.line("floor (bare WSGI)"))
                 floor_stored = floor.stored()  # type: ignore[operator]
                 ok &= floor_stored == floor.acknowledged and not bare.errors
+            with floor_server(url, options.workers, "floor_app:flask_app") as framework:
+                drive(framework, options.clients, WARM_UP, 0.0)
+                flask_only = drive(framework, options.clients, options.submissions, 0.0)
+                print(flask_only.line("Flask, the same row"))
             with renke_server(url, folder, options.workers, redis_url) as server:
+                # Each worker compiles its templates, renders each link's blank form once
+                # and fills SQLAlchemy's statement cache on its first requests: warmed up
+                # as a server that has run for a while (stored, not timed).
+                drive(server, options.clients, WARM_UP, 0.0)
                 renke = drive(server, options.clients, options.submissions, 0.0)
                 print(renke.line("renke"))
                 paused = drive(server, 100, options.paused, options.pause, staggered=True)
@@ -451,7 +465,13 @@ def run(kind: str, options: argparse.Namespace, redis_url: str | None) -> bool:
                     print(result.line("renke, no pause"))
                 stored = server.stored()  # type: ignore[operator]
         ratio = (renke.cpu / len(renke.submits)) / (bare.cpu / len(bare.submits))
-        print(f"  server CPU per response, renke / floor: {ratio:.1f}×   (goal ≤ {GOAL_RATIO:g}×)")
+        framework_ratio = (flask_only.cpu / len(flask_only.submits)) / (
+            bare.cpu / len(bare.submits)
+        )
+        print(
+            f"  server CPU per response, renke / floor: {ratio:.1f}×   (goal ≤ {GOAL_RATIO:g}×; "
+            f"Flask alone / floor: {framework_ratio:.1f}×)"
+        )
         print(
             f"  p99 submit, 100 phones pausing {options.pause:g} s: {paused.p(0.99):.0f} ms   "
             f"(goal < {GOAL_P99_MS:g} ms; started together, in lockstep: {burst.p(0.99):.0f} ms)"

@@ -6,6 +6,9 @@ driver Renke uses (``sqlite3`` in WAL mode with Renke's pragmas, or ``psycopg``)
 connection per server thread. Served by gunicorn with Renke's worker settings:
 
     FLOOR_DATABASE=sqlite:////tmp/x.sqlite3 gunicorn -k gthread --threads 4 floor_app:app
+
+``floor_app:flask_app`` serves the same two pages through Flask (no ORM, no templates, no
+limits, no signing): the framework's own share, reported between the floor and Renke.
 """
 
 from __future__ import annotations
@@ -67,7 +70,14 @@ def app(environ: dict[str, Any], start: Callable[..., Any]) -> Iterable[bytes]:
     size = int(environ.get("CONTENT_LENGTH") or 0)
     form = urllib.parse.parse_qs(environ["wsgi.input"].read(size).decode())
     cookie = environ.get("HTTP_COOKIE", "").removeprefix("rk_device=")
-    answers = json.dumps({k: v[0] for k, v in form.items() if k != "key"}, ensure_ascii=False)
+    store({k: v[0] for k, v in form.items()}, cookie)
+    start("303 See Other", [("Location", environ["PATH_INFO"] + "?done=1")])
+    return [b""]
+
+
+def store(form: dict[str, str], device: str) -> None:
+    """The row: key, device, the answers as JSON; one statement (a transaction on SQLite)."""
+    answers = json.dumps({k: v for k, v in form.items() if k != "key"}, ensure_ascii=False)
     placeholder = "?" if URL.startswith("sqlite") else "%s"
     handle = connection()
     if URL.startswith("sqlite"):
@@ -75,12 +85,35 @@ def app(environ: dict[str, Any], start: Callable[..., Any]) -> Iterable[bytes]:
     handle.execute(
         f"INSERT INTO floor_response (key, device, answers) VALUES "
         f"({placeholder}, {placeholder}, {placeholder})",
-        (form.get("key", [""])[0], cookie, answers),
+        (form.get("key", ""), device, answers),
     )
     if URL.startswith("sqlite"):
         handle.execute("COMMIT")
-    start("303 See Other", [("Location", environ["PATH_INFO"] + "?done=1")])
-    return [b""]
+
+
+def _flask_app() -> Any:
+    """The same two pages in Flask (routing, request and response objects, the form
+    parser, cookies): what the framework alone costs, between the bare floor and Renke."""
+    from flask import Flask, make_response, redirect, request
+
+    flask_app = Flask(__name__)
+    flask_app.get("/healthz")(lambda: "ok")
+
+    @flask_app.get("/s/<token>")
+    def page(token: str) -> Any:
+        response = make_response(PAGE.format(key=secrets.token_urlsafe(16)))
+        response.set_cookie("rk_device", secrets.token_urlsafe(16), httponly=True)
+        return response
+
+    @flask_app.post("/s/<token>")
+    def answer(token: str) -> Any:
+        store(request.form.to_dict(), request.cookies.get("rk_device", ""))
+        return redirect(f"/s/{token}?done=1", code=303)
+
+    return flask_app
+
+
+flask_app = _flask_app()
 
 
 def count() -> int:
