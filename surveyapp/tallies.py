@@ -17,7 +17,7 @@ are never read. Counted per request, never cached: the figures are live.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, select
@@ -76,6 +76,27 @@ class Tally:
 
     cells: tuple[TallyCell, ...]
 
+    def to_json(self) -> list[list[object]]:
+        """The cells as JSON rows (kept with a frozen verdict: its figures as counted then)."""
+        return [
+            [getattr(cell, name) for name in CELL_FIELDS] + list(astuple(cell.scored))
+            for cell in self.cells
+        ]
+
+    @classmethod
+    def from_json(cls, rows: list[list[object]]) -> Tally:
+        """The tally :meth:`to_json` wrote."""
+        width = len(CELL_FIELDS)
+        return cls(
+            tuple(
+                TallyCell(
+                    **dict(zip(CELL_FIELDS, row[:width], strict=True)),  # type: ignore[arg-type]
+                    scored=ScoredSums(*row[width:]),  # type: ignore[arg-type]
+                )
+                for row in rows
+            )
+        )
+
     def valid_cells(self) -> Iterable[TallyCell]:
         return (cell for cell in self.cells if cell.valid)
 
@@ -88,6 +109,9 @@ class Tally:
                 totals[value] = totals.get(value, 0) + cell.n
         return totals
 
+
+#: A cell's fields as :meth:`Tally.to_json` writes them, before its scored sums.
+CELL_FIELDS = tuple(f.name for f in fields(TallyCell) if f.name != "scored")
 
 STRAIGHT_LINING_MIN_ITEMS = 5  # as analysis.signals.quality_signals's min_items
 

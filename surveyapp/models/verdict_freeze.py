@@ -17,8 +17,9 @@ class VerdictFreeze(Base):
     """A verdict frozen (定稿) for signing: what it rests on and what it said, kept as is.
 
     One per assessment (its stage is the assessment's). The inputs are named by their
-    files and SHA-256, the figures and reasons are the verdict JSON of that moment, and
-    the manual invalidations counted then are kept beside who froze it and when. Rows are
+    files and SHA-256, the figures and reasons are the verdict JSON of that moment, the
+    responses' tally and the manual invalidations counted then are kept beside who froze
+    it and when. Rows are
     never updated or deleted by the application (a mapper event refuses it); the
     assessment's deletion cascades in the database only.
     """
@@ -46,6 +47,10 @@ class VerdictFreeze(Base):
     certified: Mapped[bool]
     invalidations: Mapped[int]
     verdict: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The responses as counted when frozen (surveyapp.tallies.Tally.to_json): the report
+    # made from this verdict shows the approval by group, the quotas, the modes and the
+    # quality signals of that moment. None for verdicts frozen before migration 0016.
+    tally: Mapped[list[list[Any]] | None] = mapped_column(JSON, default=None)
 
     def __repr__(self) -> str:
         return f"<VerdictFreeze {self.assessment_id} {self.stage} {self.frozen_at:%Y-%m-%d}>"

@@ -10,11 +10,11 @@ that ``analysis`` or another service already computes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from analysis.approval import ApprovalReport
@@ -24,12 +24,15 @@ from analysis.signals import SignalCell
 from analysis.standards import SECTION_LABELS, Standard
 from analysis.vocabulary import MODES
 from surveyapp import quotas
+from surveyapp.approval import live_approval
 from surveyapp.assessments.services import quality_signals
 from surveyapp.demo import DEMO_POPULATION_SOURCE
 from surveyapp.integrity.services import IntegritySummary, integrity_summary, latest_run
-from surveyapp.models import Assessment, DataFile, Response, User, VerdictFreeze
+from surveyapp.models import Assessment, DataFile, User, VerdictFreeze
+from surveyapp.quotas import sample_plan
 from surveyapp.report.chart import ChartRow, approval_chart
 from surveyapp.report.methods import Setting, methods, settings
+from surveyapp.tallies import Tally, count_responses
 from surveyapp.verdicts.services import DEMO_WORDS, assessment_verdict, frozen_verdict
 
 #: Who assesses at each stage (seed 000: 县级自评, 州市复核, 省级评估).
@@ -120,6 +123,14 @@ def build_report(session: Session, assessment: Assessment, zone: tzinfo, now: da
     result = assessment_verdict(session, assessment, zone)
     frozen = frozen_verdict(session, assessment.id)
     verdict = frozen.verdict if frozen else (result.verdict.to_dict() if result.verdict else None)
+    # The responses as counted when the verdict was frozen, else as they stand.
+    kept = frozen.tally if frozen is not None else None
+    tally = count_responses(session, assessment) if kept is None else Tally.from_json(kept)
+    approval = (
+        result.approval
+        if kept is None
+        else live_approval(session, assessment, plan=sample_plan(assessment), tally=tally)
+    )
     standard = result.standard
     files = _files(session, assessment, frozen, result.files)
     county = assessment.county
@@ -139,12 +150,12 @@ def build_report(session: Session, assessment: Assessment, zone: tzinfo, now: da
         verdict=verdict,
         missing=() if frozen else tuple(result.missing),
         schools=_school_rows(verdict, standard) if verdict else (),
-        approval=result.approval,
-        approval_note=_approval_note(verdict, result.approval, standard),
-        chart=_chart(result.approval, verdict, standard),
-        progress=quotas.progress(session, assessment),
-        modes=mode_rows(session, assessment.id, standard.sampling.min_cell),
-        signals=quality_signals(session, assessment),
+        approval=approval,
+        approval_note=_approval_note(verdict, approval, standard, frozen, kept=kept is not None),
+        chart=_chart(approval, verdict, standard),
+        progress=quotas.progress(session, assessment, tally=tally),
+        modes=mode_rows(tally, standard.sampling.min_cell),
+        signals=quality_signals(session, assessment, tally=tally),
         integrity=integrity_summary(session, assessment),
         integrity_approval=run.approval if run is not None else None,
         files=files,
@@ -249,10 +260,18 @@ def _chart(
 
 
 def _approval_note(
-    verdict: dict[str, Any] | None, report: ApprovalReport | None, standard: Standard
+    verdict: dict[str, Any] | None,
+    report: ApprovalReport | None,
+    standard: Standard,
+    frozen: VerdictFreeze | None,
+    *,
+    kept: bool,
 ) -> str | None:
-    """Says so when the responses as they stand no longer give the verdict's figure."""
+    """Which responses the figures below are counted from, when the verdict is frozen;
+    and when they no longer give the verdict's figure, says so."""
     stored = ((verdict or {}).get("approval") or {}).get("approval")
+    if kept and frozen is not None:
+        return f"以下分群体数字、配额进度、填答方式和数据质量信号均按定稿时（{frozen.frozen_at:%Y-%m-%d %H:%M} UTC）的答卷统计。"
     if stored is None or report is None:
         return None
     if abs(report.overall.approval - stored) <= 1e-12:
@@ -265,28 +284,17 @@ def _approval_note(
     )
 
 
-def mode_rows(session: Session, assessment_id: int, min_cell: int) -> tuple[ModeRow, ...]:
-    """Rows and valid rows per mode, with each mode's pooled point estimate."""
-    scored = (Response.valid.is_(True)) & (Response.score_count > 0)
-    w = Response.weight
-    found = {
-        mode: (int(rows), int(valid or 0), int(n or 0), float(wa or 0), float(wb or 0))
-        for mode, rows, valid, n, wa, wb in session.execute(
-            select(
-                Response.mode,
-                func.count(),
-                func.sum(case((Response.valid.is_(True), 1), else_=0)),
-                func.sum(case((scored, 1), else_=0)),
-                func.sum(case((scored, w * Response.score_sum), else_=0)),
-                func.sum(case((scored, w * Response.score_count), else_=0)),
-            )
-            .where(Response.assessment_id == assessment_id)
-            .group_by(Response.mode)
-        )
-    }
+def mode_rows(tally: Tally, min_cell: int) -> tuple[ModeRow, ...]:
+    """Rows and valid rows per mode (every mode, 0 where none), with each mode's pooled
+    point estimate Σwa / Σwb over its valid scored responses, from ``min_cell`` of them."""
     out = []
     for mode in MODES:
-        rows, valid, n, wa, wb = found.get(mode, (0, 0, 0, 0.0, 0.0))
+        cells = [cell for cell in tally.cells if cell.mode == mode]
+        scored = [cell.scored for cell in cells if cell.valid]
+        n = sum(sums.n for sums in scored)
+        wb = math.fsum(sums.wb for sums in scored)
+        wa = math.fsum(sums.wa for sums in scored)
         approval = wa / wb if n >= min_cell and wb > 0 else None
-        out.append(ModeRow(mode, rows, valid, approval))
+        valid = sum(cell.n for cell in cells if cell.valid)
+        out.append(ModeRow(mode, sum(cell.n for cell in cells), valid, approval))
     return tuple(out)

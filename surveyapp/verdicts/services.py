@@ -25,6 +25,7 @@ from surveyapp.models.account import ROLES
 from surveyapp.province.services import summary_from_verdict
 from surveyapp.quotas import sample_plan
 from surveyapp.standards import standard_for
+from surveyapp.tallies import count_responses
 from surveyapp.verdicts.special_cases import as_exceptions, exceptions_digest, special_cases
 
 # SPEC §1: who freezes a verdict at each stage; 年度监测 is the province's (办法 第十四条:
@@ -172,6 +173,7 @@ def freeze_verdict(
         certified=result.verdict.certified,
         invalidations=manual_invalidations(session, assessment.id),
         verdict=result.verdict.to_dict(),
+        tally=count_responses(session, assessment).to_json(),
     )
     session.add(record)
     summary_from_verdict(session, assessment, record.verdict, frozen=True)

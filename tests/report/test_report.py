@@ -229,3 +229,59 @@ def test_cli_report(tmp_path, pdf_ready):
     done = runner.invoke(main, ["report", "1", "-o", str(target)], catch_exceptions=False)
     assert done.exit_code == 0, done.output
     assert target.read_bytes().startswith(b"%PDF") and "已生成评估报告" in done.output
+
+
+def test_a_frozen_report_counts_the_responses_as_they_were_when_frozen(
+    client, session, login, make_user, make_assessment
+):
+    """The freeze keeps the responses' tally: responses set invalid afterwards (an admin
+    may still do so) change neither the report's approval by group nor its modes."""
+    from surveyapp.assessments.setup import create_default_links
+    from surveyapp.db import utcnow
+    from surveyapp.integrity.services import MANUAL_PREFIX
+    from surveyapp.models import Response, VerdictFreeze
+
+    assessment = make_assessment(state="closed")
+    assessment.closed_at = utcnow() - timedelta(hours=3)
+    create_default_links(session, assessment)
+    session.flush()
+    add_synthetic_responses(
+        session, assessment, {"家长": 40, "学生": 12, "教师": 12}, random.Random(5), invalid=False
+    )
+    session.commit()
+    login(make_user("boss", county=assessment.county))
+    token = _token(client)
+    upload(client, assessment, token, "schools", schools_csv(), "学校.csv")
+    upload(client, assessment, token, "county", county_csv(assessment_year=assessment.year))
+
+    def groups_part(html: str) -> str:  # the approval by group, its chart, quotas, modes
+        return html[html.index("<svg") : html.index("<h3>数据质量信号")]
+
+    live = client.get(f"/a/{assessment.id}/report").get_data(as_text=True)
+    response = client.post(f"/a/{assessment.id}/verdict/freeze", data={"csrf_token": token})
+    assert response.status_code == 302
+    freeze = session.query(VerdictFreeze).filter_by(assessment_id=assessment.id).one()
+    assert sum(cell[9] for cell in freeze.tally) == 64  # n, per cell
+
+    for parent in (
+        session.query(Response)
+        .filter_by(assessment_id=assessment.id, respondent_group="家长")
+        .limit(20)
+    ):
+        parent.valid, parent.invalid_reason = False, MANUAL_PREFIX + "测试"
+        parent.invalid_codes = "manual"
+    session.commit()
+    after = client.get(f"/a/{assessment.id}/report").get_data(as_text=True)
+    assert groups_part(after) == groups_part(live)
+    assert "均按定稿时" in after and "的答卷统计" in after
+
+    # A verdict frozen before the tally was kept: the figures as they stand, and why.
+    session.execute(
+        VerdictFreeze.__table__.update()
+        .where(VerdictFreeze.__table__.c.assessment_id == assessment.id)
+        .values(tally=None)
+    )
+    session.commit()
+    older = client.get(f"/a/{assessment.id}/report").get_data(as_text=True)
+    assert groups_part(older) != groups_part(live)
+    assert "定稿后答卷有变化" in older and "均按定稿时" not in older

@@ -84,3 +84,47 @@ def test_monitoring_migration_keeps_summaries_and_refuses_a_lossy_downgrade(tmp_
         assert not {"measures", "measure_labels", "approval_se"} & set(columns)
         assert connection.execute(text("SELECT count(*) FROM verdict_summary")).scalar() == 1
     engine.dispose()
+
+
+def test_frozen_tally_migration_refuses_to_drop_a_kept_tally(tmp_path):
+    """0016: a frozen verdict keeps its responses' tally; going back would drop it from a
+    signed record, so it is refused while one is stored."""
+    import pytest
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0016")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO county (id, province, prefecture, name, kind)"
+                " VALUES (1, '云南省', '测试州', '测试县', '县')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO assessment (id, county_id, year, stage, title, state, standard,"
+                " min_duration_s, stop_full_groups, created_at) VALUES (1, 1, 2024, 'county',"
+                " 't', 'closed', 'yunnan-2022', 30, false, '2026-01-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO verdict_freeze (assessment_id, stage, frozen_at, frozen_by_name,"
+                " schools_sha256, exceptions_sha256, standard, certified, invalidations,"
+                " verdict, tally) VALUES (1, 'county', '2026-01-01 00:00:00', 'boss', 'a', 'b',"
+                " 'yunnan-2022', false, 0, '{}', '[]')"
+            )
+        )
+    with pytest.raises(RuntimeError, match="1 份定稿保存了答卷统计"):
+        command.downgrade(config, "0015")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE verdict_freeze SET tally = NULL"))
+    command.downgrade(config, "0015")
+    with engine.begin() as connection:
+        columns = [r[1] for r in connection.execute(text("PRAGMA table_info(verdict_freeze)"))]
+        assert "tally" not in columns
+        assert connection.execute(text("SELECT count(*) FROM verdict_freeze")).scalar() == 1
+    engine.dispose()
