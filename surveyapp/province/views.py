@@ -32,8 +32,7 @@ from surveyapp.province.export import (
     COLUMNS,
     monitoring_status,
     overview_xlsx,
-    row_cells,
-    row_html,
+    rows_html,
     year_chart,
 )
 from surveyapp.province.monitoring import monitoring_of
@@ -100,10 +99,7 @@ def index() -> str:
         "province/index.html",
         province=province,
         overview=result,
-        rows=[
-            row_html(row, row_cells(n, row), detail_prefix, monitoring_url)
-            for n, row in enumerate(result.rows, start=1)
-        ],
+        table_rows=rows_html(result.rows, 1, detail_prefix, monitoring_url),
         headings=[(heading, key) for heading, _, key in COLUMNS[:-1]],
         sort_urls=sort_urls,
         export_url=url_for("province.export", **query, sort=sort, desc="1" if descending else "0"),
