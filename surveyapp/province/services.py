@@ -270,10 +270,65 @@ def verdict_class(row: CountyRow) -> str:
 
 @dataclass(frozen=True)
 class Overview:
+    """The counties the filters keep, sorted; the per-year progress, the milestones and
+    the 州市 are over every county of the province."""
+
     rows: list[CountyRow]
     by_year: list[YearProgress]
     milestones: list[Milestone]
     prefectures: list[str] = field(default_factory=list)
+    counties: int = 0  # every county of the province, whatever the filters
+
+
+#: Rows per page of the overview's table (the workbook and `renke province` have all).
+PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of ``total`` rows: ``number`` counts from 1; ``size`` None is every row
+    on one page (全部). A number past the last page (or below 1) does not exist."""
+
+    number: int
+    size: int | None
+    total: int
+
+    @property
+    def count(self) -> int:
+        """How many pages (one, empty, when no row is kept)."""
+        return max(1, -(-self.total // self.size)) if self.size else 1
+
+    @property
+    def exists(self) -> bool:
+        return 1 <= self.number <= self.count
+
+    @property
+    def start(self) -> int:
+        """The index of the page's first row (0 for the first page)."""
+        return (self.number - 1) * self.size if self.size and self.exists else 0
+
+    @property
+    def stop(self) -> int:
+        """The index after the page's last row."""
+        if not self.exists:
+            return 0
+        return min(self.total, self.start + self.size) if self.size else self.total
+
+    def rows(self, rows: Sequence[CountyRow]) -> Sequence[CountyRow]:
+        return rows[self.start : self.stop]
+
+    def numbers(self, around: int = 2) -> list[int | None]:
+        """The page numbers to link: the first, the last and ``around`` either side of
+        this one; None where numbers are left out (…)."""
+        shown = {1, self.count, *range(self.number - around, self.number + around + 1)}
+        numbers: list[int | None] = []
+        previous = 0
+        for number in sorted(n for n in shown if 1 <= n <= self.count):
+            if previous and number > previous + 1:
+                numbers.append(None)
+            numbers.append(number)
+            previous = number
+        return numbers
 
 
 def _assessment_rows(session: Session, province: str) -> Sequence[AssessmentRow]:
@@ -422,7 +477,11 @@ def overview(
     shown = sort_rows([row for row in rows if filters.keeps(row)], sort, descending)
     prefectures = sorted({row.prefecture for row in rows})
     return Overview(
-        shown, progress_by_year(plan, certified), milestones(plan, certified), prefectures
+        shown,
+        progress_by_year(plan, certified),
+        milestones(plan, certified),
+        prefectures,
+        len(rows),
     )
 
 
