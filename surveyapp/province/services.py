@@ -159,7 +159,8 @@ class StageRecord:
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        return tuple(json.loads(self.reasons_json)) if self.reasons_json else ()
+        # JSON null (a None stored through the JSON type) reads as no reasons, as before
+        return tuple(json.loads(self.reasons_json) or ()) if self.reasons_json else ()
 
 
 @dataclass(frozen=True, slots=True)

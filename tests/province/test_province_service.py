@@ -201,3 +201,19 @@ def test_the_table_rows_escape_every_cell_and_the_tooltip():
     [title] = re.findall(r'title="([^"]*)"', body)  # the attribute is not broken out of
     assert html.unescape(title) == f"2025年下滑：{evil}（达标→不达标）；2025年未达标：{evil}"
     assert 'href="/a/2"' in body and 'href="/province/county/7/monitoring"' in body
+
+
+@pytest.mark.parametrize(
+    ("stored", "reasons"),
+    [
+        (None, ()),
+        ("null", ()),
+        ("[]", ()),
+        ('["缺少社会认可度数据", "甲"]', ("缺少社会认可度数据", "甲")),
+    ],
+)
+def test_the_reasons_are_decoded_from_the_stored_text(stored, reasons):
+    record = services.StageRecord(
+        1, 2024, "county", "closed", False, None, None, None, None, stored
+    )
+    assert record.reasons == reasons
