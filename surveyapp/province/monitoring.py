@@ -14,11 +14,12 @@ year). A year whose verdict is not frozen yet is marked 未定稿: its flags are
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Text, cast, select
 from sqlalchemy.orm import Session
 
 from analysis.monitoring import (
@@ -345,11 +346,42 @@ def store_monitoring(session: Session, county_id: int) -> None:
     stored.review = monitoring_json(found)
 
 
-def stored_monitoring(session: Session, scope: ColumnElement[bool]) -> dict[int, CountyMonitoring]:
-    """The stored reviews of the counties in ``scope`` (a condition on County)."""
+class StoredReview:
+    """A certified county's stored review as the overview reads it for every county of
+    the province: the two flags it filters and sorts by, read from the stored JSON at
+    once; the review's objects (:class:`CountyMonitoring`) built when first asked for —
+    for the rows of the page shown, the workbook or the JSON — not for every county.
+
+    The flags follow :attr:`CountyMonitoring.accountability` and
+    :attr:`CountyMonitoring.revoke` (a test holds them equal).
+    """
+
+    __slots__ = ("accountability", "revoke", "_text", "_monitoring")
+
+    def __init__(self, text: str) -> None:
+        years = json.loads(text)["years"]
+        monitored = [year for year in years if year["stage"] == MONITORING]
+        self.accountability = bool(monitored) and bool(monitored[-1]["review"]["below"])
+        self.revoke = any(year["review"]["revoke"] for year in years)
+        self._text = text
+        self._monitoring: CountyMonitoring | None = None
+
+    @property
+    def monitoring(self) -> CountyMonitoring:
+        if self._monitoring is None:
+            self._monitoring = monitoring_from_json(json.loads(self._text))
+        return self._monitoring
+
+    def __repr__(self) -> str:
+        return f"<StoredReview accountability={self.accountability} revoke={self.revoke}>"
+
+
+def stored_monitoring(session: Session, scope: ColumnElement[bool]) -> dict[int, StoredReview]:
+    """The stored reviews of the counties in ``scope`` (a condition on County), as text:
+    decoded into objects only for the counties shown."""
     rows = session.execute(
-        select(MonitoringReview.county_id, MonitoringReview.review)
+        select(MonitoringReview.county_id, cast(MonitoringReview.review, Text))
         .join(County, County.id == MonitoringReview.county_id)
         .where(scope)
     )
-    return {county_id: monitoring_from_json(review) for county_id, review in rows}
+    return {county_id: StoredReview(text) for county_id, text in rows}

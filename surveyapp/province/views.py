@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 from sqlalchemy import select
 
 from analysis.plan import read_plan
@@ -32,8 +33,7 @@ from surveyapp.province.export import (
     COLUMNS,
     monitoring_status,
     overview_xlsx,
-    row_cells,
-    row_html,
+    rows_html,
     year_chart,
 )
 from surveyapp.province.monitoring import monitoring_of
@@ -72,41 +72,55 @@ def _filters() -> tuple[services.Filters, str, bool]:
     return filters, sort if sort in services.SORT_KEYS else "planned_year", args.get("desc") == "1"
 
 
+def _page_asked() -> tuple[int, int | None]:
+    """The page asked for and its size: ``page=N`` (from 1), ``page=all`` for every row
+    (size None); anything else is the first page, as unknown filters are ignored. A
+    number too long to be a page is out of range (0)."""
+    asked = request.args.get("page", "")
+    if asked == "all":
+        return 1, None
+    if re.fullmatch(r"[0-9]+", asked):
+        return (int(asked) if len(asked) <= 9 else 0), services.PAGE_SIZE
+    return 1, services.PAGE_SIZE
+
+
+def _page_urls(query: dict[str, Any], page: services.Page) -> dict[int | str, str]:
+    """The links of the pager, each keeping the filters and the sort: the numbered pages,
+    "all" (every row on one page) and "paged" (back to the first page of 200)."""
+    urls: dict[int | str, str] = {
+        number: url_for("province.index", **query, page=number)
+        for number in page.numbers()
+        if number is not None
+    }
+    urls["all"] = url_for("province.index", **query, page="all")
+    urls["paged"] = url_for("province.index", **query)
+    return urls
+
+
 @blueprint.get("/")
 @login_required
-def index() -> str:
+def index() -> ResponseReturnValue:
     _require_province_role()
     province = _province()
     filters, sort, descending = _filters()
+    number, size = _page_asked()
     now = db.utcnow()
     result = services.overview(db.session(), province, now, filters, sort, descending)
-    query: dict[str, Any] = {
-        "prefecture": filters.prefecture,
-        "year": filters.planned_year,
-        "stage": filters.stage,
-        "verdict": filters.verdict,
-    }
-    sort_urls = {
-        key: url_for(
-            "province.index", **query, sort=key, desc="1" if key == sort and not descending else "0"
-        )
-        for _, _, key in COLUMNS
-        if key
-    }
-    detail_prefix = url_for("assessments.detail", assessment_id=0).removesuffix("0")
-    # "/province/county/{}/monitoring": the county's id goes in the middle
-    monitoring_url = url_for("province.monitoring", county_id=0).replace("/0/", "/{}/")
-    return render_template(
+    page = services.Page(number, size, len(result.rows))
+    query = _query(province, filters)
+    order: dict[str, Any] = {"sort": sort, "desc": "1" if descending else "0"}
+    page_html = render_template(
         "province/index.html",
         province=province,
         overview=result,
-        rows=[
-            row_html(row, row_cells(n, row), detail_prefix, monitoring_url)
-            for n, row in enumerate(result.rows, start=1)
-        ],
+        page=page,
+        page_size=services.PAGE_SIZE,
+        page_urls=_page_urls({**query, **order}, page),
+        table_rows=_table_rows(page, result.rows),
         headings=[(heading, key) for heading, _, key in COLUMNS[:-1]],
-        sort_urls=sort_urls,
-        export_url=url_for("province.export", **query, sort=sort, desc="1" if descending else "0"),
+        # sorting starts again at the first page, or stays on every row (全部列出)
+        sort_urls=_sort_urls({**query, "page": None if size else "all"}, sort, descending),
+        export_url=url_for("province.export", **query, **order),
         chart=year_chart(result.by_year),
         filters=filters,
         sort=sort,
@@ -114,6 +128,40 @@ def index() -> str:
         stages=STAGES,
         verdicts=services.VERDICT_FILTERS,
     )
+    # a page past the last: the overview with a clear notice and links, as a 404
+    return page_html, 200 if page.exists else 404
+
+
+def _table_rows(page: services.Page, rows: list[services.CountyRow]) -> Markup:
+    """The page's rows as HTML, numbered on from the pages before, each county linking to
+    its assessment and (when certified) its monitoring page."""
+    detail_prefix = url_for("assessments.detail", assessment_id=0).removesuffix("0")
+    # "/province/county/{}/monitoring": the county's id goes in the middle
+    monitoring_url = url_for("province.monitoring", county_id=0).replace("/0/", "/{}/")
+    return rows_html(page.rows(rows), page.start + 1, detail_prefix, monitoring_url)
+
+
+def _query(province: str, filters: services.Filters) -> dict[str, Any]:
+    """The filters as query arguments (None ones are left out of the URLs)."""
+    return {
+        "province": province if request.args.get("province") == province else None,
+        "prefecture": filters.prefecture,
+        "year": filters.planned_year,
+        "stage": filters.stage,
+        "verdict": filters.verdict,
+    }
+
+
+def _sort_urls(query: dict[str, Any], sort: str, descending: bool) -> dict[str, str]:
+    """Each sortable column's heading link, the filters kept: ascending, or descending
+    when that column is the sort already, ascending."""
+    return {
+        key: url_for(
+            "province.index", **query, sort=key, desc="1" if key == sort and not descending else "0"
+        )
+        for _, _, key in COLUMNS
+        if key
+    }
 
 
 @blueprint.get("/county/<int:county_id>/monitoring")

@@ -309,7 +309,11 @@ def test_the_overview_reads_the_review_stored_with_the_summaries(
             continue
         assert stored is not None and stored.review == monitoring_json(live)
         assert monitoring_from_json(stored.review) == live
-        assert rows_by_name(session)[county.name].monitoring == live
+        row = rows_by_name(session)[county.name]
+        assert row.monitoring == live
+        # the flags the overview filters and sorts by, read without building the review
+        assert row.review is not None
+        assert (row.review.accountability, row.review.revoke) == (live.accountability, live.revoke)
     calm = three_years["calm"]
     assert rows_by_name(session)["平安县"].monitoring.revoke is False
     # 2028 and 2029: two significant falls in a row — the stored review says 撤销称号 now
@@ -319,3 +323,4 @@ def test_the_overview_reads_the_review_stored_with_the_summaries(
     session.flush()
     row = rows_by_name(session)["平安县"]
     assert row.monitoring.revoke is True and row.monitoring.revoke_year == 2029
+    assert row.review is not None and row.review.revoke is True

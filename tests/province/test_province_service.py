@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import io
+import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -152,3 +155,65 @@ def test_county_roles_cannot_see_the_province(client, make_user, login, role):
     login(make_user("xian", role=role))
     assert client.get("/province/").status_code == 403
     assert client.get("/province/export.xlsx").status_code == 403
+
+
+def test_the_table_rows_escape_every_cell_and_the_tooltip():
+    """The rows are built in Python and marked safe as a whole: every cell that comes
+    from data (names, reasons, the labels of what fell) must be escaped, quotes too in
+    the tooltip's attribute."""
+    from analysis.monitoring import Fall, YearReview
+    from surveyapp.province.export import rows_html
+    from surveyapp.province.monitoring import (
+        CountyMonitoring,
+        MonitoringYear,
+        StoredReview,
+        monitoring_json,
+    )
+
+    evil = "\"><script>alert('x')</script>"
+    fall = Fall("items.government.1", evil, "达标", "不达标", True, "")
+    monitoring = CountyMonitoring(
+        2024,
+        (
+            MonitoringYear(
+                2024, "province", 1, True, 0.9, 0.01, True, YearReview(2024, (), (), None, False)
+            ),
+            MonitoringYear(
+                2025,
+                "monitoring",
+                2,
+                True,
+                0.9,
+                0.01,
+                True,
+                YearReview(2025, (evil,), (fall,), 2024, False),
+            ),
+        ),
+    )
+    current = services.StageRecord(
+        2, 2025, "monitoring", "closed", True, False, 0.9, (0.88, 0.92), True, json.dumps([evil])
+    )
+    review = StoredReview(json.dumps(monitoring_json(monitoring)))
+    row = services.CountyRow(7, evil, evil, "530000", 2024, current, (), review)
+    body = str(rows_html([row], 1, "/a/", "/province/county/{}/monitoring"))
+    assert "<script>" not in body and evil not in body
+    assert body.count(html.escape(evil)) == 5  # 州市, 县, the reason, twice in the tooltip
+    [title] = re.findall(r'title="([^"]*)"', body)  # the attribute is not broken out of
+    assert html.unescape(title) == f"2025年下滑：{evil}（达标→不达标）；2025年未达标：{evil}"
+    assert 'href="/a/2"' in body and 'href="/province/county/7/monitoring"' in body
+
+
+@pytest.mark.parametrize(
+    ("stored", "reasons"),
+    [
+        (None, ()),
+        ("null", ()),
+        ("[]", ()),
+        ('["缺少社会认可度数据", "甲"]', ("缺少社会认可度数据", "甲")),
+    ],
+)
+def test_the_reasons_are_decoded_from_the_stored_text(stored, reasons):
+    record = services.StageRecord(
+        1, 2024, "county", "closed", False, None, None, None, None, stored
+    )
+    assert record.reasons == reasons
