@@ -368,6 +368,7 @@ def scale_out(options: argparse.Namespace, redis_url: str | None) -> bool:
                 running(nginx, env, port) as proxy,
             ):
                 server = Server(proxy, port, paths, stored_of(env))
+                drive(server, options.clients, WARM_UP, 0.0)
                 before = server_cpu(one) + server_cpu(two)
                 result = drive(server, options.clients, options.submissions, 0.0)
                 apps = server_cpu(one) + server_cpu(two) - before
