@@ -2,8 +2,9 @@
 
 The Yunnan plan (云政教督〔2022〕2号, 附件 进度表; ``../shared/data/yunnan_plan.csv``)
 ships as package data. A plan file has one row per county: 州市, 县 and the planned year
-of certification, optionally the 行政区划代码. A bad file is refused whole with every
-problem by row and column (SPEC §3).
+of certification, optionally the 行政区划代码 and the 认定年份 (the year a county passed
+its 省级评估 before Renke was in use, recorded by the province). A bad file is refused
+whole with every problem by row and column (SPEC §3).
 
 The plan writes short names ("石林县" for 石林彝族自治县, "文山州" for 文山壮族苗族自治州):
 :func:`short_name` gives the short form of a full name, so a registry can match both.
@@ -36,6 +37,9 @@ from analysis.tables import (
 FIRST_YEAR: Final = 2022
 LAST_YEAR: Final = 2035
 
+#: The years a 认定年份 may name: from 教督〔2017〕6号 (the national 办法) to the plan's end.
+FIRST_CERTIFIED_YEAR: Final = 2017
+
 #: Milestones of the Yunnan plan: (year, share of all counties certified by then).
 #: Source: 云政教督〔2022〕2号 一(三)「到2025年，争取全省20%的县、市、区实现…；到2035年，全省所有县、市、区实现…」.
 YUNNAN_MILESTONES: Final[tuple[tuple[int, float], ...]] = ((2025, 0.20), (2035, 1.0))
@@ -54,9 +58,11 @@ ALIASES: Final[dict[str, str]] = {
         "规划年份": "planned_year",
         "年份": "planned_year",
         "行政区划代码": "code",
+        "认定年份": "certified_year",
     }.items()
 }
 REQUIRED: Final = ("prefecture", "county", "planned_year")
+OPTIONAL: Final = ("code", "certified_year")
 
 _AUTONOMOUS = re.compile(r"^(.{2,}?)(?:.{1,3}族)+自治(县|州)$")
 _CODE = re.compile(r"^\d{6}$")
@@ -73,13 +79,19 @@ def short_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class PlannedCounty:
-    """One row of a plan: where the county is, and the year it is to be certified."""
+    """One row of a plan: where the county is, and the year it is to be certified.
+
+    ``certified_year`` is the 认定年份 the province recorded: the year the county passed
+    its 省级评估 (and went on to 国家认定) before Renke held its verdicts; None when the
+    plan leaves it blank.
+    """
 
     prefecture: str
     county: str
     planned_year: int
     code: str | None = None
     row: int | None = None
+    certified_year: int | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -109,9 +121,12 @@ class Plan:
 def read_plan(source: Source, *, name: str | None = None) -> Plan:
     """Read a plan file (CSV or XLSX), refusing it whole with every problem.
 
-    Problems: a missing column, a blank 州市 or 县, a year that is not a whole number or
-    lies outside 2022–2035, a county listed twice (by short names within its 州市), a
-    行政区划代码 that is not six digits or is listed twice, a trailing 合计 row.
+    Problems: a missing column, a blank 州市 or 县, a 规划年份 that is not a whole number or
+    lies outside 2022–2035, a 认定年份 (optional, blank when the county was not certified
+    before Renke) that is not a whole number or lies outside 2017–2035, a county listed
+    twice (by short names within its 州市), a 行政区划代码 that is not six digits or is
+    listed twice, a trailing 合计 row. Years are read as the file's other numbers are
+    (full-width digits, thousands separators, a trailing 年).
     """
     frame = read_table(source, aliases=ALIASES, name=name)
     frame, problems = without_total_row(frame)
@@ -151,24 +166,15 @@ def _plan_row(
 ) -> PlannedCounty | None:
     before = len(problems)
     texts: dict[str, str] = {}
-    for column in (*REQUIRED, "code"):
+    for column in (*REQUIRED, *OPTIONAL):
         cell = record.get(column)
         if is_blank(cell) or not str(cell).strip():
-            if column != "code":
+            if column not in OPTIONAL:
                 problems.append(Problem(row, column, "不能为空"))
             continue
         texts[column] = str(cell).strip()
-    year = None
-    if "planned_year" in texts:
-        text = clean_number_text(texts["planned_year"]).removesuffix("年")
-        if not re.fullmatch(r"\d{4}", text):
-            problems.append(Problem(row, "planned_year", f"“{texts['planned_year']}”不是年份"))
-        elif not FIRST_YEAR <= int(text) <= LAST_YEAR:
-            problems.append(
-                Problem(row, "planned_year", f"{text} 不在 {FIRST_YEAR}–{LAST_YEAR} 年之间")
-            )
-        else:
-            year = int(text)
+    year = _year(row, "planned_year", texts, FIRST_YEAR, problems)
+    certified = _year(row, "certified_year", texts, FIRST_CERTIFIED_YEAR, problems)
     code = texts.get("code")
     if code is not None:
         code = clean_number_text(code)
@@ -176,7 +182,24 @@ def _plan_row(
             problems.append(Problem(row, "code", f"“{texts['code']}”不是六位行政区划代码"))
     if len(problems) > before or year is None:
         return None
-    return PlannedCounty(texts["prefecture"], texts["county"], year, code, row)
+    return PlannedCounty(texts["prefecture"], texts["county"], year, code, row, certified)
+
+
+def _year(
+    row: int, column: str, texts: Mapping[str, str], first: int, problems: list[Problem]
+) -> int | None:
+    """A year cell, read as the file's numbers are (``２０２３``, ``2,023``, ``2023年``);
+    None when blank or refused (the problem appended)."""
+    if column not in texts:
+        return None
+    text = clean_number_text(texts[column]).removesuffix("年")
+    if not re.fullmatch(r"\d{4}", text):
+        problems.append(Problem(row, column, f"“{texts[column]}”不是年份"))
+        return None
+    if not first <= int(text) <= LAST_YEAR:
+        problems.append(Problem(row, column, f"{text} 不在 {first}–{LAST_YEAR} 年之间"))
+        return None
+    return int(text)
 
 
 def yunnan_plan() -> Plan:
@@ -186,8 +209,8 @@ def yunnan_plan() -> Plan:
 
 
 def plan_frame(plan: Plan) -> pd.DataFrame:
-    """The plan as a table (州市, 县, 规划年份, 行政区划代码), for exports."""
+    """The plan as a table (州市, 县, 规划年份, 行政区划代码, 认定年份), for exports."""
     return pd.DataFrame(
-        [(c.prefecture, c.county, c.planned_year, c.code) for c in plan.counties],
-        columns=["州市", "县", "规划年份", "行政区划代码"],
+        [(c.prefecture, c.county, c.planned_year, c.code, c.certified_year) for c in plan.counties],
+        columns=["州市", "县", "规划年份", "行政区划代码", "认定年份"],
     )

@@ -108,12 +108,16 @@ class Milestone:
 
 
 def progress_by_year(plan: Plan, certified_in: Mapping[tuple[str, str], int]) -> list[YearProgress]:
-    """Planned vs certified per year; ``certified_in`` maps a county key to its year."""
+    """Planned vs certified per year; ``certified_in`` maps a county key to its year.
+
+    Every year of the plan is listed, and any year before it in which a county was
+    certified (a 认定年份 recorded from 2017 on), so that the cumulative counts hold it.
+    """
     planned = plan.planned_by_year()
     certified = dict.fromkeys(planned, 0)
     for year in certified_in.values():
-        if year in certified:
-            certified[year] += 1
+        certified[year] = certified.get(year, 0) + 1
+        planned.setdefault(year, 0)
     rows, planned_sum, certified_sum = [], 0, 0
     for year in sorted(planned):
         planned_sum += planned[year]

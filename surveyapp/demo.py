@@ -4,7 +4,9 @@ Everything here is synthetic and labelled so; the school names follow the county
 real towns, the figures do not describe them. Seeding is idempotent. 砚山县 is a 县: its
 county seat (江那镇) is 镇区 in the statistics office's classes, so its schools are coded
 镇区 and its 城区 population is 0 (SPEC §2.5). The synthetic responses meet the demo's own
-sample plan (N = ⌈466,000 × 1.5‰⌉ = 699; 家长 over half; every group present).
+sample plan (N = ⌈466,000 × 1.5‰⌉ = 699; 家长 over half; every group present). Beside
+it, the Yunnan plan, a monitored county (德钦县) and two counties whose 认定年份 (a
+certification before Renke) is recorded through the plan import.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from analysis.plan import yunnan_plan
+from analysis.plan import read_plan, yunnan_plan
 from analysis.residence import area_of
 from analysis.sampling import largest_remainder
 from analysis.schemes import Scheme
@@ -157,10 +159,19 @@ def seed_demo(session: Session, *, responses: bool = True, seed: int = 2026) -> 
     # The province's schedule (云政教督〔2022〕2号): 砚山县 is planned for 2024, and the
     # province's overview lists every county of Yunnan beside it.
     import_plan(session, yunnan_plan(), "云南省")
+    import_plan(session, read_plan(RECORDED_PLAN, name="示例认定年份.csv"), "云南省")
     if responses:
         seed_monitored_county(session)
     return assessment
 
+
+# Certifications made before Renke, recorded by the province (认定年份, docs/province.md):
+# two counties the plan schedules for 2022, imported as a province would import them —
+# synthetic (示例), not the counties' real record. They count as certified from those
+# years, with no Renke verdict of them and no 年度监测 yet.
+RECORDED_PLAN = (
+    "州市,县,规划年份,认定年份\n曲靖市,沾益区,2022,2023\n玉溪市,红塔区,2022,2024\n"
+).encode()
 
 # 年度监测 (SPEC §2.4): 德钦县 (planned 2022) passed its 省级评估 in 2022 and is monitored
 # every year after. Synthetic, small (N = ⌈66,000 × 1.5‰⌉ = 99; 160 responses a year):

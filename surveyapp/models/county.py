@@ -20,7 +20,10 @@ class County(Base):
     office's classes (SPEC §2.5); it follows from the name unless set. Keyed by its
     行政区划代码 where known; its short name (石林县 for 石林彝族自治县,
     :func:`analysis.plan.short_name`) is its alias. ``planned_year`` is the year the
-    province's plan schedules its certification (SPEC §2.4).
+    province's plan schedules its certification (SPEC §2.4); ``certified_year`` the
+    认定年份 the province recorded from the plan for a county certified before Renke
+    (None otherwise; :func:`surveyapp.province.monitoring.certification_years` holds
+    the rule that uses it).
     """
 
     __tablename__ = "county"
@@ -29,6 +32,9 @@ class County(Base):
         CheckConstraint(one_of("kind", COUNTY_KINDS), name="kind"),
         UniqueConstraint("code"),
         CheckConstraint("planned_year IS NULL OR planned_year BETWEEN 2022 AND 2035", name="year"),
+        CheckConstraint(
+            "certified_year IS NULL OR certified_year BETWEEN 2017 AND 2035", name="certified_year"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,6 +44,7 @@ class County(Base):
     kind: Mapped[str] = mapped_column(String(10))
     code: Mapped[str | None] = mapped_column(String(12))
     planned_year: Mapped[int | None]
+    certified_year: Mapped[int | None]
 
     def __init__(self, **fields: Any) -> None:
         if fields.get("kind") is None and "name" in fields:

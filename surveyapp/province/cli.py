@@ -23,7 +23,8 @@ def plan_group() -> None:
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--province", default=DEFAULT_PROVINCE, show_default=True)
 def plan_import(source: Path, province: str) -> None:
-    """Import a plan file (州市, 县, 规划年份[, 行政区划代码]); a bad file is refused whole."""
+    """Import a plan file (州市, 县, 规划年份[, 行政区划代码][, 认定年份]); a bad file is
+    refused whole. A blank 认定年份 keeps a year recorded before."""
     from analysis.plan import read_plan
     from surveyapp.province.services import import_plan
 

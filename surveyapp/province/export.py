@@ -63,7 +63,7 @@ def row_cells(number: int, row: CountyRow) -> list[str | int]:
         row.county,
         row.code or "",
         row.planned_year or "",
-        STAGES[row.stage] if row.stage else "未开始评估",
+        _stage_cell(row),
         STATE_LABELS.get(row.state or "", ""),
         *(dates[s].isoformat() if s in dates else "" for s in ("county", "prefecture", "province")),
         VERDICT_LABELS[verdict_class(row)],
@@ -77,12 +77,20 @@ def row_cells(number: int, row: CountyRow) -> list[str | int]:
     ]
 
 
+def _stage_cell(row: CountyRow) -> str:
+    if row.stage is not None:
+        return STAGES[row.stage]
+    # certified before Renke (认定年份 from the plan): no assessment, yet not "not started"
+    return "已认定（据规划表）" if row.certified_year is not None else "未开始评估"
+
+
 def monitoring_status(monitoring: CountyMonitoring | None) -> str:
     """撤销称号 / 问责 / 正常 for a certified county; blank for one never certified."""
     if monitoring is None:
         return ""
     if not monitoring.monitored:
-        return f"{monitoring.certified_year}年认定，尚无监测"
+        source = "（据规划表）" if monitoring.recorded else ""
+        return f"{monitoring.certified_year}年认定{source}，尚无监测"
     flags = [
         word
         for word, flagged in (("撤销称号", monitoring.revoke), ("问责", monitoring.accountability))

@@ -1,10 +1,14 @@
 """Yearly monitoring of certified counties from stored summaries (SPEC §2.4, 办法 第十四、十七条).
 
-A county is certified, for monitoring, in the year of its first 省级评估 verdict frozen
-(定稿) as 达标: the signed result, not a provisional computation. Each later year's
-年度监测 assessment is compared with the year before by :func:`analysis.monitoring.review_years`
-on the measures its summary stored; the certifying year is the first year of the
-comparison. Nothing here recomputes a verdict.
+A county is certified (:func:`certification_years`, the one rule the overview, its
+milestones and monitoring share) from the earlier of the 认定年份 the province recorded
+from the plan (a certification made before Renke) and the year of its first 省级评估
+verdict frozen (定稿) as 达标: the signed result, not a provisional computation. Each
+later year's 年度监测 assessment is compared with the year before by
+:func:`analysis.monitoring.review_years` on the measures its summary stored; a frozen
+certifying year is the first year of the comparison, a recorded one has no figures in
+Renke (its first monitored year can be below the standard, never a 下滑). Nothing here
+recomputes a verdict.
 
 Flags on the overview: 问责 when the latest 年度监测 year is below the standard (its
 result calls for accountability until a later year is monitored); 撤销称号 when any year
@@ -15,11 +19,11 @@ year). A year whose verdict is not frozen yet is marked 未定稿: its flags are
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, cast, select
+from sqlalchemy import ColumnElement, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from analysis.monitoring import (
@@ -93,10 +97,15 @@ def _fall_dict(fall: Fall) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class CountyMonitoring:
-    """A certified county's monitoring: the certifying year and every year after it."""
+    """A certified county's monitoring: the certifying year and every year after it.
+
+    ``recorded``: the certifying year is the 认定年份 recorded from the plan, with no
+    Renke verdict of it, so ``years`` holds only the 年度监测 years (none yet, perhaps).
+    """
 
     certified_year: int
     years: tuple[MonitoringYear, ...]
+    recorded: bool = False
 
     @property
     def monitored(self) -> tuple[MonitoringYear, ...]:
@@ -130,6 +139,7 @@ class CountyMonitoring:
         """``monitoring`` of a county in `renke province --format json`."""
         return {
             "certified_year": self.certified_year,
+            "recorded": self.recorded,
             "years": [y.as_dict() for y in self.years],
             "accountability": self.accountability,
             "revoke": self.revoke,
@@ -138,53 +148,92 @@ class CountyMonitoring:
         }
 
 
-def certification_years(session: Session, county_ids: Iterable[int]) -> dict[int, int]:
-    """The year each county was certified: its first 省级评估 frozen as 达标."""
-    ids = list(county_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Assessment.county_id, Assessment.year)
-        .join(VerdictSummary, VerdictSummary.assessment_id == Assessment.id)
-        .where(
-            Assessment.county_id.in_(ids),
-            Assessment.stage == CERTIFYING,
-            VerdictSummary.frozen.is_(True),
-            VerdictSummary.certified.is_(True),
-        )
-    ).all()
-    years: dict[int, int] = {}
-    for county_id, year in rows:
-        years[county_id] = min(years.get(county_id, year), year)
+@dataclass(frozen=True, slots=True)
+class Certification:
+    """When a county was certified, by the rule of :func:`certification_years`.
+
+    ``recorded``: the year is the 认定年份 recorded from the plan and Renke holds no
+    frozen 达标 省级评估 of that year (the certification was made before Renke).
+    """
+
+    year: int
+    recorded: bool
+
+
+def certification_years(session: Session, scope: ColumnElement[bool]) -> dict[int, Certification]:
+    """When each county in ``scope`` (a condition on County) was certified: from the
+    earlier of its recorded 认定年份 (``County.certified_year``, from the plan) and the
+    year of its first 省级评估 frozen (定稿) as 达标. Counties never certified are absent.
+
+    The one place this rule lives: monitoring, the overview's certified column, its
+    per-year chart and milestones, and `renke province` all read it.
+    """
+    frozen = dict(
+        session.execute(
+            select(Assessment.county_id, func.min(Assessment.year))
+            .join(VerdictSummary, VerdictSummary.assessment_id == Assessment.id)
+            .join(County, County.id == Assessment.county_id)
+            .where(
+                scope,
+                Assessment.stage == CERTIFYING,
+                VerdictSummary.frozen.is_(True),
+                VerdictSummary.certified.is_(True),
+            )
+            .group_by(Assessment.county_id)
+        ).all()
+    )
+    recorded = dict(
+        session.execute(
+            select(County.id, County.certified_year).where(
+                scope, County.certified_year.is_not(None)
+            )
+        ).all()
+    )
+    years: dict[int, Certification] = {}
+    for county_id in frozen.keys() | recorded.keys():
+        signed, noted = frozen.get(county_id), recorded.get(county_id)
+        if noted is not None and (signed is None or noted < signed):
+            years[county_id] = Certification(noted, recorded=True)
+        elif signed is not None:
+            years[county_id] = Certification(signed, recorded=False)
     return years
 
 
 def monitoring_refusal(session: Session, county: County, year: int) -> str | None:
     """Why a 年度监测 of ``county`` in ``year`` cannot be set up, or None (第十四条: only a
     certified county is monitored, in a year after the one it was certified in)."""
+    never = f"{county.name}尚未通过省级评估（定稿为达标），不能开展年度监测"
     if county.id is None:
-        return f"{county.name}尚未通过省级评估（定稿为达标），不能开展年度监测"
-    certified = certification_years(session, [county.id]).get(county.id)
+        return never
+    certified = certification_years(session, County.id == county.id).get(county.id)
     if certified is None:
-        return f"{county.name}尚未通过省级评估（定稿为达标），不能开展年度监测"
-    if year <= certified:
-        return f"{county.name}于 {certified} 年通过省级评估，年度监测应在 {certified + 1} 年及以后"
+        return never
+    if year <= certified.year:
+        source = "（认定年份据省级导入的规划表）" if certified.recorded else ""
+        return (
+            f"{county.name}于 {certified.year} 年通过省级评估{source}，"
+            f"年度监测应在 {certified.year + 1} 年及以后"
+        )
     return None
 
 
 def monitoring_of(session: Session, county: County) -> CountyMonitoring | None:
     """One county's monitoring (None when it was never certified)."""
-    certified = certification_years(session, [county.id])
+    certified = certification_years(session, County.id == county.id)
     return county_monitoring(session, certified, Assessment.county_id == county.id).get(county.id)
 
 
 def county_monitoring(
-    session: Session, certified: Mapping[int, int], scope: ColumnElement[bool]
+    session: Session, certified: Mapping[int, Certification], scope: ColumnElement[bool]
 ) -> dict[int, CountyMonitoring]:
-    """The monitoring of the certified counties (county id → certification year), from
-    stored summaries. ``scope``: the assessments to read, a condition on Assessment or
-    County (a province's, or one county's) — not a list of ids, which would make the
-    statement as long as the province."""
+    """The monitoring of the certified counties (county id → :class:`Certification`),
+    from stored summaries. ``scope``: the assessments to read, a condition on Assessment
+    or County (a province's, or one county's) — not a list of ids, which would make the
+    statement as long as the province.
+
+    A frozen certifying year is the first year of the comparison; a recorded one has no
+    Renke verdict (a 省级评估 of that year in Renke that is not frozen as 达标 is not
+    one), so the first 年度监测 year is compared with nothing."""
     if not certified:
         return {}
     rows = session.execute(
@@ -203,15 +252,16 @@ def county_monitoring(
         .join(County, County.id == Assessment.county_id)
         .where(scope, Assessment.stage.in_((CERTIFYING, MONITORING)))
     ).all()
-    by_county: dict[int, list[Any]] = {}
+    by_county: dict[int, list[Any]] = {county_id: [] for county_id in certified}
     for row in rows:
-        first = certified.get(row.county_id)
-        if first is None:
+        certification = certified.get(row.county_id)
+        if certification is None:
             continue  # never certified: not monitored
-        if (row.stage == CERTIFYING and row.year == first) or (
-            row.stage == MONITORING and row.year > first
+        year, recorded = certification.year, certification.recorded
+        if (row.stage == CERTIFYING and not recorded and row.year == year) or (
+            row.stage == MONITORING and row.year > year
         ):
-            by_county.setdefault(row.county_id, []).append(row)
+            by_county[row.county_id].append(row)
     reviewed = {
         county_id: _review(certified[county_id], sorted(found, key=lambda r: r.year))
         for county_id, found in by_county.items()
@@ -241,7 +291,9 @@ def county_monitoring(
     return reviewed
 
 
-def _review(certified_year: int, rows: list[Any]) -> CountyMonitoring:
+def _review(certified: Certification, rows: list[Any]) -> CountyMonitoring:
+    if not rows:  # certified before Renke, not monitored yet
+        return CountyMonitoring(certified.year, (), certified.recorded)
     # The standard of the latest year decides what 下滑 is (an official may revise it).
     standard = standard_for(rows[-1].standard)
     results = [YearResult(r.year, r.measures or {}, r.approval, r.approval_se) for r in rows]
@@ -259,7 +311,7 @@ def _review(certified_year: int, rows: list[Any]) -> CountyMonitoring:
         )
         for r, review in zip(rows, reviews, strict=True)
     )
-    return CountyMonitoring(certified_year, years)
+    return CountyMonitoring(certified.year, years, certified.recorded)
 
 
 # ------------------------------------------------------------------ stored reviews
@@ -319,19 +371,26 @@ def monitoring_json(monitoring: CountyMonitoring) -> dict[str, Any]:
     """A county's monitoring as stored in ``monitoring_review.review`` (every field)."""
     return {
         "certified_year": monitoring.certified_year,
+        "recorded": monitoring.recorded,
         "years": [_year_json(year) for year in monitoring.years],
     }
 
 
 def monitoring_from_json(data: Mapping[str, Any]) -> CountyMonitoring:
-    return CountyMonitoring(data["certified_year"], tuple(_year_from(y) for y in data["years"]))
+    # reviews stored before recorded certifications (0017) were all of frozen verdicts
+    return CountyMonitoring(
+        data["certified_year"],
+        tuple(_year_from(y) for y in data["years"]),
+        bool(data.get("recorded", False)),
+    )
 
 
 def store_monitoring(session: Session, county_id: int) -> None:
     """Review the county's monitoring from its stored summaries and store it (or remove it
     when the county is not certified): called whenever one of its 省级评估 or 年度监测
-    summaries is written, so the overview reads reviews as it reads summaries."""
-    certified = certification_years(session, [county_id])
+    summaries is written, and when a plan import sets its 认定年份, so the overview reads
+    reviews as it reads summaries."""
+    certified = certification_years(session, County.id == county_id)
     monitoring = county_monitoring(session, certified, Assessment.county_id == county_id)
     stored = session.get(MonitoringReview, county_id)
     found = monitoring.get(county_id)

@@ -32,6 +32,7 @@ from surveyapp.province.monitoring import (
     MONITORING,
     CountyMonitoring,
     StoredReview,
+    certification_years,
     store_monitoring,
     stored_monitoring,
 )
@@ -65,12 +66,16 @@ def import_plan(session: Session, plan: Plan, province: str) -> PlanImport:
     """Create or update the plan's counties; match by 行政区划代码, else by short names.
 
     A county already in the registry keeps its full name ("石林彝族自治县" matches the
-    plan's "石林县"); its planned year (and a code it lacked) comes from the plan.
+    plan's "石林县"); its planned year (and a code it lacked) comes from the plan, and
+    its 认定年份 where the plan gives one (a blank cell keeps a year recorded before).
+    The stored monitoring review of each county whose 认定年份 was set is written again,
+    so the overview reads what the county's page shows.
     """
     known = session.scalars(select(County).where(County.province == province)).all()
     by_code = {c.code: c for c in known if c.code}
     by_key = {_county_key(c.prefecture, c.name): c for c in known}
     created = updated = unchanged = 0
+    recorded: list[County] = []  # whose 认定年份 the plan set or changed
     for row in plan.counties:
         county = (by_code.get(row.code) if row.code else None) or by_key.get(row.key)
         if county is None:
@@ -80,15 +85,27 @@ def import_plan(session: Session, plan: Plan, province: str) -> PlanImport:
                 name=row.county,
                 code=row.code,
                 planned_year=row.planned_year,
+                certified_year=row.certified_year,
             )
             session.add(county)
             by_key[row.key] = county
             created += 1
+            if row.certified_year is not None:
+                recorded.append(county)
             continue
-        changes = county.planned_year != row.planned_year or (row.code and not county.code)
+        certified = row.certified_year is not None and row.certified_year != county.certified_year
+        changes = (
+            county.planned_year != row.planned_year or (row.code and not county.code) or certified
+        )
         county.planned_year = row.planned_year
         county.code = county.code or row.code
+        if certified:
+            county.certified_year = row.certified_year
+            recorded.append(county)
         updated, unchanged = (updated + 1, unchanged) if changes else (updated, unchanged + 1)
+    session.flush()
+    for county in recorded:
+        store_monitoring(session, county.id)
     session.flush()
     return PlanImport(created, updated, unchanged)
 
@@ -175,6 +192,7 @@ class CountyRow:
     current: StageRecord | None
     overdue: tuple[Overdue, ...]
     review: StoredReview | None = None  # its stored monitoring review; None: never certified
+    certified_year: int | None = None  # by monitoring.certification_years; None: never
 
     @property
     def monitoring(self) -> CountyMonitoring | None:
@@ -195,6 +213,13 @@ class CountyRow:
 
     @property
     def certified(self) -> bool | None:
+        """The verdict of the county's latest result: its latest assessment's, unless the
+        county is certified and has no assessment after its certifying year (a county
+        certified before Renke, recorded from the plan, has no assessment at all)."""
+        if self.certified_year is not None and (
+            self.current is None or self.current.year <= self.certified_year
+        ):
+            return True
         return self.current.certified if self.current else None
 
     @property
@@ -228,6 +253,7 @@ class CountyRow:
             "state": self.state,
             "stage_dates": {k: v.isoformat() for k, v in self.stage_dates.items()},
             "certified": self.certified,
+            "certified_year": self.certified_year,
             "approval": self.approval,
             "ci": list(self.ci) if self.ci else None,
             "sample_ok": self.sample_ok,
@@ -385,10 +411,9 @@ class _Progress:
 
     latest: dict[int, tuple[tuple[int, int, int], AssessmentRow]] = field(default_factory=dict)
     completed: dict[int, int] = field(default_factory=dict)
-    certified_in: dict[int, int] = field(default_factory=dict)  # first certified 省级评估
 
     def add(self, r: AssessmentRow) -> None:
-        id_, county_id, year, stage, _, _, _, frozen, certified = r[:9]
+        id_, county_id, year, stage, _, _, _, frozen = r[:8]
         rank = STAGE_RANK[stage]
         key = (year, rank, id_)
         found = self.latest.get(county_id)
@@ -396,21 +421,44 @@ class _Progress:
             self.latest[county_id] = (key, r)
         done = ((1 << rank) - 1) | ((1 << rank) if frozen else 0)
         self.completed[county_id] = self.completed.get(county_id, 0) | done
-        if stage == "province" and certified:
-            self.certified_in[county_id] = min(self.certified_in.get(county_id, year), year)
+
+
+#: The stages a certified county has completed: 省级评估 and every stage before it.
+CERTIFIED_STAGES = (1 << (STAGE_RANK[CERTIFYING] + 1)) - 1
 
 
 def _completed_stages(mask: int) -> set[str]:
     return {stage for rank, stage in enumerate(STAGE_ORDER) if mask & (1 << rank)}
 
 
+class _OverdueStages:
+    """The stages overdue for a planned year and the stages done (a bit mask), computed
+    once per combination: a few dozen among thousands of counties."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.known: dict[tuple[int, int], tuple[Overdue, ...]] = {}
+
+    def __call__(self, planned_year: int | None, done: int) -> tuple[Overdue, ...]:
+        if planned_year is None:
+            return ()
+        key = (planned_year, done)
+        if key not in self.known:
+            stages = _completed_stages(done)
+            self.known[key] = tuple(overdue_stages(planned_year, stages, self.now))
+        return self.known[key]
+
+
 def county_rows(
     session: Session, province: str, now: datetime
 ) -> tuple[list[CountyRow], dict[tuple[str, str], int]]:
-    """Every county of the province with its latest assessment, and the years certified.
+    """Every county of the province with its latest assessment, and the years certified
+    (:func:`~surveyapp.province.monitoring.certification_years`: recorded from the plan,
+    or the first 省级评估 frozen as 达标, whichever is earlier).
 
     Plain columns, not ORM objects, and one query per concern (counties, assessments with
-    their summaries, stored monitoring reviews): the overview of 3,000 counties stays fast.
+    their summaries, certifications, stored monitoring reviews): the overview of 3,000
+    counties stays fast.
     """
     counties = session.execute(
         select(County.id, County.prefecture, County.name, County.code, County.planned_year)
@@ -421,20 +469,18 @@ def county_rows(
     for assessment in _assessment_rows(session, province):
         progress.add(assessment)
     reviews = stored_monitoring(session, County.province == province)
-    # Overdue stages depend only on the planned year and the stages done: a few dozen
-    # combinations among thousands of counties.
-    overdue_by: dict[tuple[int, int], tuple[Overdue, ...]] = {}
+    certifications = certification_years(session, County.province == province)
+    overdue = _OverdueStages(now)
     rows: list[CountyRow] = []
     certified: dict[tuple[str, str], int] = {}
     for county_id, prefecture, name, code, planned_year in counties:
         latest = progress.latest.get(county_id)
-        overdue: tuple[Overdue, ...] = ()
-        if planned_year is not None:
-            key = (planned_year, progress.completed.get(county_id, 0))
-            if key not in overdue_by:
-                done = _completed_stages(key[1])
-                overdue_by[key] = tuple(overdue_stages(planned_year, done, now))
-            overdue = overdue_by[key]
+        certification = certifications.get(county_id)
+        year = certification.year if certification else None
+        # a certified county has passed its 省级评估 and every stage before it, in Renke
+        # or (recorded from the plan) before it
+        mask = progress.completed.get(county_id, 0)
+        done = (mask | CERTIFIED_STAGES) if year is not None else mask
         current = _stage_record(latest[1], now) if latest else None
         rows.append(
             CountyRow(
@@ -444,11 +490,12 @@ def county_rows(
                 code,
                 planned_year,
                 current,
-                overdue,
+                overdue(planned_year, done),
                 reviews.get(county_id),
+                year,
             )
         )
-        if (year := progress.certified_in.get(county_id)) is not None:
+        if year is not None:
             named = _county_key(prefecture, name)
             certified[named] = min(certified.get(named, year), year)
     return rows, certified
@@ -464,8 +511,8 @@ def overview(
 ) -> Overview:
     """The overview: filtered and sorted rows, per-year progress and the milestones.
 
-    Milestones count a county as certified in the year of its first certified 省级评估
-    verdict (documented in docs/province.md).
+    Milestones count a county as certified in the year of its certification
+    (:func:`~surveyapp.province.monitoring.certification_years`; docs/province.md).
     """
     rows, certified = county_rows(session, province, now)
     plan = Plan(

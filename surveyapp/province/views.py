@@ -22,7 +22,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from sqlalchemy import select
 
-from analysis.plan import read_plan
+from analysis.plan import FIRST_YEAR, read_plan
 from analysis.schedule import STAGES
 from analysis.tables import InputRefused
 from surveyapp import db
@@ -122,6 +122,8 @@ def index() -> ResponseReturnValue:
         sort_urls=_sort_urls({**query, "page": None if size else "all"}, sort, descending),
         export_url=url_for("province.export", **query, **order),
         chart=year_chart(result.by_year),
+        # the plan's years (the chart may also show earlier years of recorded 认定年份)
+        planned_years=[y.year for y in result.by_year if y.year >= FIRST_YEAR],
         filters=filters,
         sort=sort,
         descending=descending,

@@ -324,3 +324,21 @@ def test_the_overview_reads_the_review_stored_with_the_summaries(
     row = rows_by_name(session)["平安县"]
     assert row.monitoring.revoke is True and row.monitoring.revoke_year == 2029
     assert row.review is not None and row.review.revoke is True
+    # a county certified before Renke (认定年份 recorded from the plan): its review is
+    # stored by the import and by each 年度监测 summary, equal to the live one
+    from analysis.plan import read_plan
+    from surveyapp.models import County
+
+    recorded_plan = "州市,县,规划年份,认定年份\n测试州,旧认定县,2022,2023\n".encode()
+    services.import_plan(session, read_plan(recorded_plan), "云南省")
+    recorded = session.scalars(select(County).where(County.name == "旧认定县")).one()
+    for year, approval in ((2024, 0.84), (2025, 0.80)):
+        later = make_assessment(county=recorded, year=year, stage="monitoring", state="closed")
+        summary_from_verdict(session, later, verdict_json(year, approval, 0.008))
+    session.flush()
+    live = monitoring_of(session, recorded)
+    assert live is not None and live.recorded and [y.year for y in live.years] == [2024, 2025]
+    assert session.get(MonitoringReview, recorded.id).review == monitoring_json(live)
+    row = rows_by_name(session)["旧认定县"]
+    assert row.monitoring == live and row.review is not None
+    assert (row.review.accountability, row.review.revoke) == (live.accountability, live.revoke)

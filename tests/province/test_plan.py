@@ -84,3 +84,69 @@ def test_missing_columns_and_a_total_row():
 def test_gb18030_file():
     plan = read_plan("州市,县,规划年份\n昆明市,石林县,2023\n".encode("gb18030"))
     assert plan.counties[0].county == "石林县"
+
+
+def test_the_certified_year_column_with_blank_cells_and_numbers_as_officials_type_them():
+    """认定年份 (optional): the year a county passed 省级评估 before Renke; blank = not."""
+    data = (
+        "州市,县,规划年份,认定年份\n"
+        "曲靖市,沾益区,2022,2023\n"
+        "玉溪市,红塔区,2022,２０２４\n"  # full-width digits
+        "玉溪市,江川区,2022,\n"  # blank: not certified before Renke
+        '昆明市,石林县,2023,"2,023"\n'  # a thousands separator, as Excel may write it
+        "迪庆州,德钦县,2022,2017年\n"  # the first year allowed (教督〔2017〕6号)
+    )
+    plan = read_plan(data.encode("utf-8"))
+    assert [(c.county, c.certified_year) for c in plan.counties] == [
+        ("沾益区", 2023),
+        ("红塔区", 2024),
+        ("江川区", None),
+        ("石林县", 2023),
+        ("德钦县", 2017),
+    ]
+    english = read_plan(b"prefecture,county,planned_year,certified_year\nA,B,2025,2024\n")
+    assert english.counties[0].certified_year == 2024
+    without = read_plan("州市,县,规划年份\n曲靖市,沾益区,2022\n".encode())
+    assert without.counties[0].certified_year is None
+
+
+def test_an_xlsx_plan_with_certified_years_as_numbers():
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["州市", "县", "规划年份", "认定年份"])
+    sheet.append(["曲靖市", "沾益区", 2022, 2023])  # numbers, as Excel stores them
+    sheet.append(["玉溪市", "江川区", 2022, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    plan = read_plan(buffer.getvalue(), name="plan.xlsx")
+    assert [(c.county, c.certified_year) for c in plan.counties] == [
+        ("沾益区", 2023),
+        ("江川区", None),
+    ]
+
+
+def test_a_bad_certified_year_is_refused_whole_by_row_and_column():
+    data = (
+        "州市,县,规划年份,认定年份\n"
+        "曲靖市,沾益区,2022,2023\n"
+        "曲靖市,马龙区,2023,2023.5\n"  # 3: not a whole number
+        "曲靖市,罗平县,2024,2016\n"  # 4: before 教督〔2017〕6号
+        "曲靖市,富源县,2025,2036\n"  # 5: after the plan's end
+        "曲靖市,会泽县,2026,二〇二三\n"  # 6: not a number
+        "曲靖市,师宗县,2021,2023\n"  # 7: the 规划年份 is refused too, both named
+    )
+    with pytest.raises(InputRefused) as refused:
+        read_plan(data.encode("utf-8"))
+    found = {(p.row, p.column): p.message for p in refused.value.problems}
+    assert found == {
+        (3, "certified_year"): "“2023.5”不是年份",
+        (4, "certified_year"): "2016 不在 2017–2035 年之间",
+        (5, "certified_year"): "2036 不在 2017–2035 年之间",
+        (6, "certified_year"): "“二〇二三”不是年份",
+        (7, "planned_year"): "2021 不在 2022–2035 年之间",
+    }
+    assert "第4行，“certified_year”列：2016 不在 2017–2035 年之间" in str(refused.value.describe())

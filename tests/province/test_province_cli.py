@@ -53,6 +53,32 @@ def test_a_bad_plan_is_refused_with_exit_2_and_every_problem(runner, tmp_path):
     assert result.stdout == ""
 
 
+def test_a_plan_with_certified_years_then_the_json(runner, tmp_path):
+    good = tmp_path / "recorded.csv"
+    good.write_text(
+        "州市,县,规划年份,认定年份\n曲靖市,沾益区,2022,2023\n昆明市,石林县,2023,\n",
+        encoding="utf-8",
+    )
+    assert runner.invoke(main, ["plan", "import", str(good)]).exit_code == 0
+    data = json.loads(runner.invoke(main, ["province", "--format", "json"]).stdout)
+    counties = {c["county"]: c for c in data["counties"]}
+    zhanyi, shilin = counties["沾益区"], counties["石林县"]
+    assert (zhanyi["certified"], zhanyi["certified_year"], zhanyi["overdue"]) == (True, 2023, False)
+    assert zhanyi["monitoring"]["recorded"] is True and zhanyi["monitoring"]["years"] == []
+    assert (shilin["certified"], shilin["certified_year"], shilin["monitoring"]) == (
+        None,
+        None,
+        None,
+    )
+    assert {y["year"]: y["certified"] for y in data["by_year"]}[2023] == 1
+    assert "年度监测：2023年认定（据规划表），尚无监测" in runner.invoke(main, ["province"]).stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("州市,县,规划年份,认定年份\n曲靖市,马龙区,2023,2023.5\n", encoding="utf-8")
+    refused = runner.invoke(main, ["plan", "import", str(bad)])
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert "第2行，“certified_year”列：“2023.5”不是年份" in refused.stderr
+
+
 def test_the_demo_monitoring_in_the_json_and_the_workbook(runner, tmp_path):
     assert runner.invoke(main, ["demo"], catch_exceptions=False).exit_code == 0
     data = json.loads(runner.invoke(main, ["province", "--format", "json"]).stdout)
@@ -79,3 +105,17 @@ def test_the_demo_monitoring_in_the_json_and_the_workbook(runner, tmp_path):
     )
     table = runner.invoke(main, ["province"]).stdout
     assert "德钦县" in table and "年度监测：撤销称号、问责" in table
+    # two counties recorded as certified before Renke, through the plan import (示例)
+    assert [
+        (counties[n]["certified"], counties[n]["certified_year"]) for n in ("沾益区", "红塔区")
+    ] == [
+        (True, 2023),
+        (True, 2024),
+    ]
+    assert counties["沾益区"]["monitoring"]["recorded"] is True
+    first = {y["year"]: y for y in data["by_year"]}
+    assert (first[2022]["certified"], first[2023]["certified"], first[2024]["certified"]) == (
+        1,
+        1,
+        1,
+    )

@@ -80,3 +80,19 @@ def test_milestones_count_certified_by_their_year():
 def test_a_milestone_needs_a_whole_county_when_the_share_is_fractional():
     plan = _plan([2022] * 11)
     assert plan.required(0.20) == 3  # 2.2 counties → 3
+
+
+def test_a_certification_before_the_plan_counts_from_its_year():
+    # a 认定年份 of 2019 recorded from the plan: a row of its own (planned 0) and in every
+    # cumulative count after it, so the 2025 milestone holds it
+    plan = _plan([2024, 2025, 2026, 2027, 2028])
+    certified = {("某州", "县0"): 2019, ("某州", "县1"): 2025}
+    rows = progress_by_year(plan, certified)
+    assert [(r.year, r.planned, r.certified, r.certified_cumulative) for r in rows[:4]] == [
+        (2019, 0, 1, 1),
+        (2022, 0, 0, 1),
+        (2023, 0, 0, 1),
+        (2024, 1, 0, 1),
+    ]
+    first, _ = milestones(plan, certified)
+    assert (first.required, first.certified) == (1, 2) and first.met

@@ -128,3 +128,36 @@ def test_frozen_tally_migration_refuses_to_drop_a_kept_tally(tmp_path):
         assert "tally" not in columns
         assert connection.execute(text("SELECT count(*) FROM verdict_freeze")).scalar() == 1
     engine.dispose()
+
+
+def test_certified_year_migration_refuses_to_drop_a_recorded_year(tmp_path):
+    """0017: a county's 认定年份 recorded from the plan (certified before Renke); going
+    back would drop the province's record, so it is refused while one is stored."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0017")
+    engine = make_engine(url)
+    county = (
+        "INSERT INTO county (id, province, prefecture, name, kind, certified_year)"
+        " VALUES (:id, '云南省', '测试州', :name, '县', :year)"
+    )
+    with engine.begin() as connection:
+        connection.execute(text(county), {"id": 1, "name": "甲县", "year": None})
+        connection.execute(text(county), {"id": 2, "name": "乙县", "year": 2023})
+    with engine.begin() as connection, pytest.raises(IntegrityError):
+        connection.execute(text(county), {"id": 3, "name": "丙县", "year": 2016})
+    with pytest.raises(RuntimeError, match="1 个县记录了认定年份"):
+        command.downgrade(config, "0016")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE county SET certified_year = NULL"))
+    command.downgrade(config, "0016")
+    with engine.begin() as connection:
+        columns = [r[1] for r in connection.execute(text("PRAGMA table_info(county)"))]
+        assert "certified_year" not in columns and "planned_year" in columns
+        assert connection.execute(text("SELECT count(*) FROM county")).scalar() == 2
+    command.upgrade(config, "head")
+    engine.dispose()
