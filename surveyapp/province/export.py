@@ -85,15 +85,20 @@ def _stage_cell(row: CountyRow) -> str:
 
 
 def monitoring_status(monitoring: CountyMonitoring | None) -> str:
-    """撤销称号 / 问责 / 正常 for a certified county; blank for one never certified."""
+    """撤销称号 / 问责 / 正常 for a certified county, a flag resting on a year not frozen
+    yet marked （未定稿）; blank for one never certified."""
     if monitoring is None:
         return ""
     if not monitoring.monitored:
         source = "（据规划表）" if monitoring.recorded else ""
         return f"{monitoring.certified_year}年认定{source}，尚无监测"
+    provisional = monitoring.provisional_flags
     flags = [
-        word
-        for word, flagged in (("撤销称号", monitoring.revoke), ("问责", monitoring.accountability))
+        word + ("（未定稿）" if key in provisional else "")
+        for word, key, flagged in (
+            ("撤销称号", "revoke", monitoring.revoke),
+            ("问责", "accountability", monitoring.accountability),
+        )
         if flagged
     ]
     return "、".join(flags) or "正常"

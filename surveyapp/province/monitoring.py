@@ -126,6 +126,21 @@ class CountyMonitoring:
         return next((y.year for y in self.years if y.review.revoke), None)
 
     @property
+    def provisional_flags(self) -> tuple[str, ...]:
+        """The flags ("revoke", "accountability") that rest on a year whose verdict is not
+        frozen yet: the county page marks such a year 未定稿, the overview marks the flag."""
+        provisional = []
+        if self.revoke and any(
+            y.flagged and not y.frozen
+            for y in self.years
+            if self.revoke_year is not None and y.year <= self.revoke_year
+        ):
+            provisional.append("revoke")
+        if self.accountability and not self.monitored[-1].frozen:
+            provisional.append("accountability")
+        return tuple(provisional)
+
+    @property
     def flagged_falls(self) -> list[tuple[int, Fall]]:
         """Every 下滑 (flagged fall) with its year, in year order."""
         return [(y.year, fall) for y in self.years for fall in y.flagged]

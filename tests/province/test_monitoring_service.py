@@ -40,8 +40,9 @@ def verdict_json(year, approval, se, *, schools=None, replace=None):
     return compute_verdict(school_file, county_file, given).to_dict()
 
 
-def monitored_county(session, make_county, make_assessment, name, years):
-    """A county certified (省级评估 定稿) in 2024 and monitored in each of ``years``."""
+def monitored_county(session, make_county, make_assessment, name, years, *, frozen=False):
+    """A county certified (省级评估 定稿) in 2024 and monitored in each of ``years``
+    (their verdicts frozen when ``frozen``)."""
     county = make_county(name)
     county.planned_year = 2024
     baseline = make_assessment(county=county, year=2024, stage="province", state="closed")
@@ -50,7 +51,8 @@ def monitored_county(session, make_county, make_assessment, name, years):
     summary_from_verdict(session, baseline, certified, frozen=True)
     for year, (approval, se, options) in years.items():
         monitoring = make_assessment(county=county, year=year, stage="monitoring", state="closed")
-        summary_from_verdict(session, monitoring, verdict_json(year, approval, se, **options))
+        verdict = verdict_json(year, approval, se, **options)
+        summary_from_verdict(session, monitoring, verdict, frozen=frozen)
     session.flush()
     return county
 
@@ -168,12 +170,32 @@ def test_the_xlsx_columns_read_back(client, session, three_years, make_user, log
     headings = [cell.value for cell in sheet[2]]
     assert headings[-2:] == ["年度监测", "监测下滑及未达标项"] == [c[0] for c in COLUMNS[-2:]]
     rows = {r[2]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
-    assert rows["下滑县"][-2] == "撤销称号"
+    # the fixture's 年度监测 verdicts are not frozen: the flags are provisional, and say so
+    assert rows["下滑县"][-2] == "撤销称号（未定稿）"
     assert "2025年下滑：政府保障程度第 1 项" in rows["下滑县"][-1]
     assert "2026年下滑：社会认可度（90.0%→86.0%）" in rows["下滑县"][-1]
-    assert rows["问责县"][-2] == "问责" and "2027年未达标：平远镇中学" in rows["问责县"][-1]
+    assert (
+        rows["问责县"][-2] == "问责（未定稿）" and "2027年未达标：平远镇中学" in rows["问责县"][-1]
+    )
     assert rows["平安县"][-2] == "正常" and rows["平安县"][-1] in ("", None)
     assert rows["未认定县"][-2] in ("", None)
+
+
+def test_flags_resting_on_frozen_years_are_not_marked_provisional(
+    session, make_county, make_assessment
+):
+    """Once the 年度监测 verdicts a flag rests on are frozen, the mark goes; a flag whose
+    latest year alone is unfrozen keeps it (问责 rests on the latest year only)."""
+    from surveyapp.province.export import monitoring_status
+
+    below = {2025: (0.91, 0.01, {}), 2026: (0.91, 0.01, {"schools": FAILING_J01})}
+    signed = monitored_county(session, make_county, make_assessment, "定稿县", below, frozen=True)
+    draft = monitored_county(session, make_county, make_assessment, "草稿县", below)
+    rows = rows_by_name(session)
+    assert monitoring_status(rows[signed.name].monitoring) == "问责"
+    assert rows[signed.name].monitoring.provisional_flags == ()
+    assert monitoring_status(rows[draft.name].monitoring) == "问责（未定稿）"
+    assert rows[draft.name].monitoring.provisional_flags == ("accountability",)
 
 
 def test_the_pages_show_the_flags_and_each_year(client, session, three_years, make_user, login):
