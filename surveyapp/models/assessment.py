@@ -6,17 +6,15 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from analysis.schedule import STAGES as SCHEDULE_STAGES
 from surveyapp.db import Base, UTCDateTime, one_of, utcnow
 from surveyapp.models.county import County
 
-# 年度监测 (办法 第十四、十七条): a certified county re-checked in a later year, run with
-# the same files and survey; not a step of the certification workflow.
-STAGES = {
-    "county": "县级自评",
-    "prefecture": "州市复核",
-    "province": "省级评估",
-    "monitoring": "年度监测",
-}
+# The stages an assessment can be at: the vocabulary of analysis.schedule without
+# 国家认定, which happens outside Renke. 年度监测 (办法 第十四、十七条): a certified county
+# re-checked in a later year, run with the same files and survey; not a step of the
+# certification workflow.
+STAGES = {key: label for key, label in SCHEDULE_STAGES.items() if key != "national"}
 STATES = ("draft", "collecting", "closed")
 STATE_LABELS = {
     "draft": "准备中",
