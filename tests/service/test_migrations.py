@@ -9,6 +9,17 @@ from alembic.script import ScriptDirectory
 
 from surveyapp.db import Base, alembic_config, make_engine
 
+#: A county and an assessment of it, as raw rows (the migrations' tests write below the ORM).
+COUNTY_ROW = (
+    "INSERT INTO county (id, province, prefecture, name, kind)"
+    " VALUES (1, '云南省', '测试州', '测试县', '县')"
+)
+ASSESSMENT_ROW = (
+    "INSERT INTO assessment (id, county_id, year, stage, title, state, standard,"
+    " min_duration_s, stop_full_groups, created_at) VALUES (:id, 1, :year, :stage, 't',"
+    " 'closed', 'yunnan-2022', 30, false, '2026-01-01 00:00:00')"
+)
+
 
 def test_models_and_migrations_agree(migrated_engine):
     with migrated_engine.connect() as connection:
@@ -43,18 +54,9 @@ def test_monitoring_migration_keeps_summaries_and_refuses_a_lossy_downgrade(tmp_
     config = alembic_config(url)
     command.upgrade(config, "0014")
     engine = make_engine(url)
-    assessment = (
-        "INSERT INTO assessment (id, county_id, year, stage, title, state, standard,"
-        " min_duration_s, stop_full_groups, created_at) VALUES (:id, 1, :year, :stage, 't',"
-        " 'closed', 'yunnan-2022', 30, false, '2026-01-01 00:00:00')"
-    )
+    assessment = ASSESSMENT_ROW
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO county (id, province, prefecture, name, kind)"
-                " VALUES (1, '云南省', '测试州', '测试县', '县')"
-            )
-        )
+        connection.execute(text(COUNTY_ROW))
         connection.execute(text(assessment), {"id": 1, "year": 2024, "stage": "province"})
         connection.execute(
             text(
@@ -97,19 +99,8 @@ def test_frozen_tally_migration_refuses_to_drop_a_kept_tally(tmp_path):
     command.upgrade(config, "0016")
     engine = make_engine(url)
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO county (id, province, prefecture, name, kind)"
-                " VALUES (1, '云南省', '测试州', '测试县', '县')"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO assessment (id, county_id, year, stage, title, state, standard,"
-                " min_duration_s, stop_full_groups, created_at) VALUES (1, 1, 2024, 'county',"
-                " 't', 'closed', 'yunnan-2022', 30, false, '2026-01-01 00:00:00')"
-            )
-        )
+        connection.execute(text(COUNTY_ROW))
+        connection.execute(text(ASSESSMENT_ROW), {"id": 1, "year": 2024, "stage": "county"})
         connection.execute(
             text(
                 "INSERT INTO verdict_freeze (assessment_id, stage, frozen_at, frozen_by_name,"
