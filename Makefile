@@ -54,5 +54,5 @@ bench: $(STAMP) ## speed and memory benchmarks (not part of make test)
 clean: ## remove the venv and caches (keeps the instance database)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
 
-bench-load: $(STAMP) ## load benchmark: phones against renke serve and a bare WSGI floor, SQLite and PostgreSQL
+bench-load: $(STAMP) ## load benchmark: phones against renke serve, a bare WSGI floor and Flask, SQLite and PostgreSQL
 	$(PY) benchmarks/bench_load.py $(BENCH_ARGS)
