@@ -131,16 +131,21 @@ def demo_links(env: dict[str, str]) -> list[dict[str, Any]]:
     links as `renke links 1 --format json` lists them."""
     for args in (["db", "upgrade"], ["demo", "--no-responses"]):
         subprocess.run(RENKE + args, env=env, cwd=ROOT, check=True, capture_output=True)
-    links = subprocess.run(
-        RENKE + ["links", "1", "--format", "json"],
+    rows: list[dict[str, Any]] = renke_json(env, "links", "1")
+    return rows
+
+
+def renke_json(env: dict[str, str], *args: str) -> Any:
+    """What ``renke ARGS --format json`` prints, parsed."""
+    printed = subprocess.run(
+        [*RENKE, *args, "--format", "json"],
         env=env,
         cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    rows: list[dict[str, Any]] = json.loads(links)
-    return rows
+    return json.loads(printed)
 
 
 def demo_link_paths(env: dict[str, str]) -> list[str]:
@@ -150,15 +155,7 @@ def demo_link_paths(env: dict[str, str]) -> list[str]:
 
 def demo_counts(env: dict[str, str]) -> tuple[int, int]:
     """(stored, stored valid) of the demo assessment, as `renke assessments` reports them."""
-    listed = subprocess.run(
-        RENKE + ["assessments", "--format", "json"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    row = json.loads(listed)[0]
+    row = renke_json(env, "assessments")[0]
     return int(row["responses"] or 0), int(row["valid"] or 0)
 
 

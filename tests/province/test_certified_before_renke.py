@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from analysis.plan import read_plan
 from surveyapp.assessments import setup
-from surveyapp.assessments.forms import read_settings
 from surveyapp.models import County, MonitoringReview
 from surveyapp.province import services
 from surveyapp.province.monitoring import (
@@ -26,10 +25,24 @@ from surveyapp.province.services import Filters, summary_from_verdict
 from tests.province.test_monitoring_service import (
     FAILING_J01,
     GOVERNMENT_1_FAILS,
+    monitoring_settings,
     verdict_json,
 )
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def post_plan(client, data: bytes):
+    """Upload a plan file on /province as the signed-in user (with the form's CSRF token)."""
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    return client.post(
+        "/province/plan",
+        data={"csrf_token": token, "file": (io.BytesIO(data), "plan.csv")},
+        content_type="multipart/form-data",
+    )
+
+
 HEADER = "州市,县,规划年份,行政区划代码,认定年份\n"
 
 
@@ -269,16 +282,7 @@ def test_set_up_is_refused_up_to_the_recorded_year(session, recorded):
     assert monitoring_refusal(session, recorded, 2027) is None
 
     def settings(year):
-        posted = {
-            "prefecture": recorded.prefecture,
-            "county": recorded.name,
-            "year": str(year),
-            "stage": "monitoring",
-            "min_duration_s": "30",
-        }
-        form, fields = read_settings(posted, "Asia/Shanghai")
-        assert fields is not None, form.errors
-        return fields
+        return monitoring_settings(recorded, year)
 
     with pytest.raises(setup.StageRefused, match="认定年份据省级导入的规划表"):
         setup.create_from_settings(session, settings(2023), province="云南省")
@@ -321,16 +325,7 @@ def test_only_admin_and_province_import_a_plan(
 ):
     home = make_county("本县") if role in ("evaluator", "interviewer") else None
     login(make_user("someone", role=role, county=home))
-    with client.session_transaction() as state:
-        token = state["csrf"]
-    response = client.post(
-        "/province/plan",
-        data={
-            "csrf_token": token,
-            "file": (io.BytesIO(plan("曲靖市,沾益区,2022,,2023")), "plan.csv"),
-        },
-        content_type="multipart/form-data",
-    )
+    response = post_plan(client, plan("曲靖市,沾益区,2022,,2023"))
     assert response.status_code == (302 if allowed else 403)
     session.expire_all()
     stored = session.scalars(select(County.certified_year).where(County.name == "沾益区")).all()
@@ -341,19 +336,7 @@ def test_a_bad_certified_year_on_the_page_is_refused_with_its_row_and_column(
     client, session, make_user, login
 ):
     login(make_user("sheng", role="province"))
-    with client.session_transaction() as state:
-        token = state["csrf"]
-    response = client.post(
-        "/province/plan",
-        data={
-            "csrf_token": token,
-            "file": (
-                io.BytesIO(plan("曲靖市,沾益区,2022,,2023", "玉溪市,红塔区,2022,,2016")),
-                "p.csv",
-            ),
-        },
-        content_type="multipart/form-data",
-    )
+    response = post_plan(client, plan("曲靖市,沾益区,2022,,2023", "玉溪市,红塔区,2022,,2016"))
     assert response.status_code == 422
     assert "第3行，“certified_year”列：2016 不在 2017–2035 年之间" in response.get_data(
         as_text=True

@@ -87,6 +87,20 @@ def three_years(session, make_county, make_assessment):
     }
 
 
+def monitoring_settings(county, year):
+    """The set-up form's fields for a 年度监测 of ``county`` in ``year``, as read from a post."""
+    posted = {
+        "prefecture": county.prefecture,
+        "county": county.name,
+        "year": str(year),
+        "stage": "monitoring",
+        "min_duration_s": "30",
+    }
+    form, fields = read_settings(posted, "Asia/Shanghai")
+    assert fields is not None, form.errors
+    return fields
+
+
 def rows_by_name(session, filters=None):
     result = services.overview(session, "云南省", NOW, filters or Filters())
     return {row.county: row for row in result.rows}
@@ -233,17 +247,7 @@ def test_a_monitoring_year_is_set_up_only_after_certification(session, three_yea
     )
     assert monitoring_refusal(session, calm, 2028) is None
 
-    def settings(county, year):
-        posted = {
-            "prefecture": county.prefecture,
-            "county": county.name,
-            "year": str(year),
-            "stage": "monitoring",
-            "min_duration_s": "30",
-        }
-        form, fields = read_settings(posted, "Asia/Shanghai")
-        assert fields is not None, form.errors
-        return fields
+    settings = monitoring_settings
 
     with pytest.raises(setup.StageRefused, match="不能开展年度监测"):
         setup.create_from_settings(session, settings(never, 2026), province="云南省")
