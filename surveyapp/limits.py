@@ -42,8 +42,8 @@ from limits.storage import RedisClusterStorage, RedisStorage, storage_from_strin
 from limits.strategies import MovingWindowRateLimiter
 from redis.commands.core import Script
 
+from surveyapp.collect.links import RespondentLink
 from surveyapp.config import ConfigurationError
-from surveyapp.models import CollectionLink
 
 #: Settings of each tier, with their defaults in :mod:`surveyapp.config`.
 TIER_SETTINGS = {
@@ -89,7 +89,7 @@ class SubmitLimits:
     #: :data:`TAKE_ALL` registered with Redis; None for the other storages (memory).
     take_all: Script | None = None
 
-    def retry_after(self, link: CollectionLink, device_id: str | None) -> int | None:
+    def retry_after(self, link: RespondentLink, device_id: str | None) -> int | None:
         """Seconds to wait when a tier is exhausted, else None (and the post is counted)."""
         checks = [
             (item, ("submit", tier, key))
@@ -148,7 +148,7 @@ def submitting_account() -> int | None:
     return None
 
 
-def _tier_keys(link: CollectionLink, device_id: str | None) -> list[tuple[str, str]]:
+def _tier_keys(link: RespondentLink, device_id: str | None) -> list[tuple[str, str]]:
     account = submitting_account()
     if account is not None:
         return [("account", str(account))]

@@ -7,10 +7,17 @@ wrote; every page, upload and response of an assessment reads it through here.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Protocol
 
 from analysis.schemes import Scheme, load_scheme
 from analysis.standards import Standard, load_standard
-from surveyapp.models import Assessment
+
+
+class JudgedByStandard(Protocol):
+    """An assessment, as a model or as the respondent's path reads it."""
+
+    @property
+    def standard(self) -> str: ...
 
 
 @lru_cache(maxsize=8)
@@ -19,6 +26,6 @@ def standard_for(name: str) -> Standard:
     return load_standard(name)
 
 
-def scheme_for(assessment: Assessment) -> Scheme:
+def scheme_for(assessment: JudgedByStandard) -> Scheme:
     """The assessment's approval scheme (SPEC §4), from its standard."""
     return load_scheme(standard_for(assessment.standard).approval.scheme)

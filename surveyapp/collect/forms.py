@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.residence import residence_and_area
-from surveyapp.models import CollectionLink, Questionnaire
+from surveyapp.collect.links import LinkQuestionnaire, RespondentLink
 
 REQUIRED_MESSAGE = "请选择一项"
 UNKNOWN_OPTION_MESSAGE = "请从选项中选择"
@@ -55,7 +55,7 @@ class AnswerForm:
         ]
 
 
-def shown_questions(questionnaire: Questionnaire, link: CollectionLink) -> list[dict[str, Any]]:
+def shown_questions(questionnaire: LinkQuestionnaire, link: RespondentLink) -> list[dict[str, Any]]:
     """The questions this link shows: the identity question is skipped when preset."""
     questions = questionnaire.questions
     if link.preset_group:
@@ -74,7 +74,7 @@ def asked_of(question: dict[str, Any], group: str | None) -> bool:
 
 
 def read_answers(
-    questionnaire: Questionnaire, link: CollectionLink, posted: Mapping[str, str]
+    questionnaire: LinkQuestionnaire, link: RespondentLink, posted: Mapping[str, str]
 ) -> tuple[AnswerForm, Submission | None]:
     """Check the posted answers; every unanswered or unknown answer is an error."""
     form = AnswerForm(questions=shown_questions(questionnaire, link))
@@ -111,7 +111,7 @@ def read_answers(
     residence, area = None, None
     answer = _screened(form, "area")
     if answer:  # classed by the county's kind (SPEC §2.5 Area quotas)
-        residence, area = residence_and_area(answer, questionnaire.assessment.county.kind)
+        residence, area = residence_and_area(answer, link.assessment.county_kind)
     # 家长 answer wherever they live: the question is not asked of them (SPEC §2.5).
     resident_question = next((q for q in form.questions if q["kind"] == "resident"), None)
     resident = (

@@ -18,7 +18,7 @@ from flask import Flask, current_app, render_template, request
 from markupsafe import escape
 
 from surveyapp.collect.forms import AnswerForm
-from surveyapp.models import CollectionLink, Questionnaire
+from surveyapp.collect.links import LinkQuestionnaire, RespondentLink
 
 EXTENSION = "renke.form_pages"
 #: Pages kept per worker (about 20 kB each): a county's links many times over.
@@ -34,8 +34,8 @@ def init_app(app: Flask) -> None:
 
 
 def form_html(
-    questionnaire: Questionnaire,
-    link: CollectionLink,
+    questionnaire: LinkQuestionnaire,
+    link: RespondentLink,
     form: AnswerForm,
     key: str | None,
     notice: str | None,
@@ -67,8 +67,8 @@ def form_html(
 
 
 def _render(
-    questionnaire: Questionnaire,
-    link: CollectionLink,
+    questionnaire: LinkQuestionnaire,
+    link: RespondentLink,
     form: AnswerForm,
     key: str | None,
     notice: str | None,

@@ -7,13 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Insert, Table, and_, bindparam, func, select, text
+from sqlalchemy import Insert, Table, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from surveyapp import quotas
 from surveyapp.collect.forms import Submission
-from surveyapp.models import Assessment, CollectionLink, Questionnaire, Response
+from surveyapp.collect.links import (
+    LinkAssessment,
+    LinkQuestionnaire,
+    RespondentLink,
+    freeze_wording,
+    read_link,
+)
+from surveyapp.models import Assessment, Response
 from surveyapp.responses import response_row
 from surveyapp.security import FormKey
 from surveyapp.standards import scheme_for, standard_for
@@ -30,9 +37,9 @@ class LinkStatus:
     """Whether a link may show its form now, and why not."""
 
     state: str  # open | unknown | draft | scheduled | closed | inactive | full | answered
-    link: CollectionLink | None = None
-    assessment: Assessment | None = None
-    questionnaire: Questionnaire | None = None
+    link: RespondentLink | None = None
+    assessment: LinkAssessment | None = None
+    questionnaire: LinkQuestionnaire | None = None
 
     @property
     def is_open(self) -> bool:
@@ -49,10 +56,10 @@ def link_status(
     """
     if not TOKEN_PATTERN.fullmatch(token):
         return LinkStatus("unknown")  # not one of ours: no need to ask the database
-    row = session.execute(_LINK_BY_TOKEN, {"token": token}).one_or_none()
-    if row is None:
+    found = read_link(session, token)
+    if found is None:
         return LinkStatus("unknown")
-    link, questionnaire = row
+    link, questionnaire = found
     assessment = link.assessment
     if questionnaire is None:
         return LinkStatus("unknown")
@@ -64,34 +71,17 @@ def link_status(
     return LinkStatus(state, link, assessment, questionnaire)
 
 
-# One statement, built once, for what every respondent page and submission reads: the
-# link, its assessment (and county), its school and its questionnaire.
-_LINK_BY_TOKEN = (
-    select(CollectionLink, Questionnaire)
-    .outerjoin(
-        Questionnaire,
-        and_(
-            Questionnaire.assessment_id == CollectionLink.assessment_id,
-            Questionnaire.instrument == CollectionLink.instrument,
-        ),
-    )
-    .where(CollectionLink.token == bindparam("token"))
-    .options(
-        joinedload(CollectionLink.assessment).joinedload(Assessment.county),
-        joinedload(CollectionLink.school),
-    )
-)
-
-
-def quota_stops_link(session: Session, link: CollectionLink) -> bool:
+def quota_stops_link(session: Session, link: RespondentLink) -> bool:
     """True when the evaluator stops full groups and this link's preset group is full.
 
     Only links that preset their group can be stopped, and only before the form is
-    shown: a respondent who has answered is never refused (SPEC §2.5).
+    shown: a respondent who has answered is never refused (SPEC §2.5). The quotas need
+    the whole assessment (population, caps), loaded only here.
     """
-    assessment = link.assessment
-    if not (assessment.stop_full_groups and link.preset_group):
+    if not (link.assessment.stop_full_groups and link.preset_group):
         return False
+    assessment = session.get(Assessment, link.assessment_id)
+    assert assessment is not None  # the link's row joined it
     target = quotas.group_quotas(assessment).get(link.preset_group)
     if not target:
         return False
@@ -135,22 +125,23 @@ def key_acceptance(status: LinkStatus, key: FormKey, now: datetime) -> str:
     return "on_time" if ended_at is None else "late"
 
 
-def find_by_key(session: Session, nonce: str) -> Response | None:
-    return session.scalars(select(Response).where(Response.submission_key == nonce)).one_or_none()
+def stored_id(session: Session, nonce: str) -> int | None:
+    """The id of the response stored with this form key, if any."""
+    return session.connection().execute(_ID_BY_KEY, {"nonce": nonce}).scalar()
 
 
 def record_response(
     session: Session,
     *,
-    link: CollectionLink,
-    questionnaire: Questionnaire,
+    link: RespondentLink,
+    questionnaire: LinkQuestionnaire,
     submission: Submission,
     key: FormKey,
     device_hash: str | None,
     now: datetime,
     late: bool = False,
     mode: str = "自填",
-) -> Response:
+) -> int:
     """Store one response, once per form key; invalid ones are kept with the reason.
 
     Validity (SPEC §2.5), each reason stored as its code beside its text: a
@@ -160,8 +151,9 @@ def record_response(
     demo's are.
 
     The row is inserted with ``ON CONFLICT (submission_key) DO NOTHING``: a key stored
-    before (a double tap, a retry, one racing in) inserts nothing and the stored response
-    is returned; there is no look-up before the insert and no savepoint around it.
+    before (a double tap, a retry, one racing in) inserts nothing and the stored
+    response's id is returned; there is no look-up before the insert and no savepoint
+    around it. Returns the id of the response stored with this key.
     """
     assessment = link.assessment
     duration = (now - key.issued_at).total_seconds()
@@ -191,18 +183,13 @@ def record_response(
         scheme=scheme_for(assessment),
         late=late,
     )
-    stored_id = session.connection().execute(_insert_once(session), row).scalar()
-    if stored_id is None:
-        stored = find_by_key(session, key.nonce)
+    inserted = session.connection().execute(_insert_once(session), row).scalar()
+    if inserted is None:
+        stored = stored_id(session, key.nonce)
         assert stored is not None  # the conflict was on this key: its row exists
         return stored
-    questionnaire.freeze(now)
-    # The row as inserted, in the session as if loaded: a second call with this key
-    # finds this very object (the identity map), and nothing is flushed again.
-    response = Response(id=stored_id, **row)
-    make_transient_to_detached(response)
-    session.add(response)
-    return response
+    freeze_wording(session, questionnaire, now)
+    return int(inserted)
 
 
 # The INSERT of a response that does nothing when its submission key is stored, built
@@ -220,7 +207,7 @@ def _insert_once(session: Session) -> Insert:
 
 
 def _device_answered(
-    session: Session, assessment_id: int, device_hash: str, link: CollectionLink
+    session: Session, assessment_id: int, device_hash: str, link: RespondentLink
 ) -> bool:
     """Whether this device already answered this instrument in this assessment.
 
@@ -255,6 +242,7 @@ _DEVICE_ANSWERED = (
     )
     .limit(1)
 )
+_ID_BY_KEY = select(_RESPONSE.c.id).where(_RESPONSE.c.submission_key == bindparam("nonce"))
 _DEVICE_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 

@@ -90,7 +90,7 @@ def submit(token: str) -> ResponseReturnValue:
         return _refused(status, form, key, device_id, refusal)
     if submission is None:
         # A retry of a stored form lands on the thanks page; anything else comes back.
-        if services.find_by_key(session, key.nonce) is None:
+        if services.stored_id(session, key.nonce) is None:
             return _form_page(status, form, posted_key, device_id, code=422)
     else:
         assert device_id is not None  # the key is bound to it

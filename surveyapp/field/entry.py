@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from analysis.vocabulary import MODES
 from surveyapp.collect.forms import Submission
+from surveyapp.collect.links import LinkQuestionnaire, RespondentLink, freeze_wording
 from surveyapp.form_values import ascii_int
-from surveyapp.models import CollectionLink, PaperCheck, Questionnaire, Response, User
+from surveyapp.models import PaperCheck, Response, User
 from surveyapp.responses import response_row
 from surveyapp.standards import scheme_for
 from surveyapp.tallies import ScoredSums, Tally
@@ -33,8 +34,8 @@ DIGITS_MESSAGE = "请输入选项前的数字"
 def record_entry(
     session: Session,
     *,
-    link: CollectionLink,
-    questionnaire: Questionnaire,
+    link: RespondentLink,
+    questionnaire: LinkQuestionnaire,
     submission: Submission,
     user: User,
     mode: str,
@@ -80,7 +81,7 @@ def record_entry(
         )
     )
     session.add(response)
-    questionnaire.freeze(now)
+    freeze_wording(session, questionnaire, now)
     return response
 
 

@@ -115,7 +115,7 @@ def submit(status: collect_services.LinkStatus, posted: Mapping[str, str]) -> Re
         return form_page(status, form, key=fresh, notice=EXPIRED_MESSAGE, code=409)
     if submission is None:
         return form_page(status, form, key=posted_key, code=422)
-    if collect_services.find_by_key(session, key.nonce) is None:
+    if collect_services.stored_id(session, key.nonce) is None:
         entry.record_entry(
             session,
             link=status.link,

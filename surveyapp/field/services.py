@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from analysis.vocabulary import INSTRUMENTS
 from surveyapp import qr
+from surveyapp.collect.links import RespondentLink
 from surveyapp.field import images
 from surveyapp.models import Assessment, CollectionLink, School, User
 from surveyapp.models.link import GROUPS_BY_INSTRUMENT
@@ -113,7 +114,7 @@ def add_custom_link(
     return link
 
 
-def may_enter(user: User, link: CollectionLink) -> bool:
+def may_enter(user: User, link: RespondentLink) -> bool:
     """Who records 代填 and 纸质 answers: interviewers of the link's county (SPEC §1: its
     county's links), its evaluators, and admins (docs/field.md)."""
     if user.role == "admin":

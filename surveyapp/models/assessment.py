@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +40,43 @@ def state_at(
 
 class InvalidTransition(Exception):
     """A lifecycle move the assessment's state does not allow."""
+
+
+@dataclass(frozen=True)
+class CollectionWindow:
+    """The evaluator's stored state and the collection window of an assessment: what
+    respondents see follows from them when read, with no scheduler (SPEC §6). The
+    respondent's path reads these four columns without loading the assessment
+    (:mod:`surveyapp.collect.links`)."""
+
+    state: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    closed_at: datetime | None
+
+    def state_at(self, now: datetime) -> str:
+        """What respondents see now: draft, scheduled, collecting or closed."""
+        return state_at(self.state, self.opens_at, self.closes_at, now)
+
+    def collecting_at(self, moment: datetime) -> bool:
+        """Whether a form could have been shown at ``moment`` (window and evaluator)."""
+        if self.state == "draft":
+            return False
+        if self.opens_at is not None and moment < self.opens_at:
+            return False
+        if self.closes_at is not None and moment >= self.closes_at:
+            return False
+        return self.closed_at is None or moment < self.closed_at
+
+    def ended_at(self, now: datetime) -> datetime | None:
+        """When the collection ended, if it has by ``now``: the evaluator's close or the
+        window's end, whichever came first; None while collecting or before it began."""
+        ends = []
+        if self.state == "closed":
+            ends.append(self.closed_at or now)
+        if self.state != "draft" and self.closes_at is not None and self.closes_at <= now:
+            ends.append(self.closes_at)
+        return min(ends) if ends else None
 
 
 class Assessment(Base):
@@ -113,29 +151,21 @@ class Assessment(Base):
     def stage_label(self) -> str:
         return STAGES[self.stage]
 
+    @property
+    def window(self) -> CollectionWindow:
+        return CollectionWindow(self.state, self.opens_at, self.closes_at, self.closed_at)
+
     def state_at(self, now: datetime) -> str:
         """What respondents see now: draft, scheduled, collecting or closed."""
-        return state_at(self.state, self.opens_at, self.closes_at, now)
+        return self.window.state_at(now)
 
     def collecting_at(self, moment: datetime) -> bool:
         """Whether a form could have been shown at ``moment`` (window and evaluator)."""
-        if self.state == "draft":
-            return False
-        if self.opens_at is not None and moment < self.opens_at:
-            return False
-        if self.closes_at is not None and moment >= self.closes_at:
-            return False
-        return self.closed_at is None or moment < self.closed_at
+        return self.window.collecting_at(moment)
 
     def collection_ended_at(self, now: datetime) -> datetime | None:
-        """When the collection ended, if it has by ``now``: the evaluator's close or the
-        window's end, whichever came first; None while collecting or before it began."""
-        ends = []
-        if self.state == "closed":
-            ends.append(self.closed_at or now)
-        if self.state != "draft" and self.closes_at is not None and self.closes_at <= now:
-            ends.append(self.closes_at)
-        return min(ends) if ends else None
+        """When the collection ended, if it has by ``now``."""
+        return self.window.ended_at(now)
 
     def open(self) -> None:
         if self.state != "draft":

@@ -11,7 +11,7 @@ from surveyapp.db import Base, UTCDateTime, one_of, utcnow
 from surveyapp.models.assessment import Assessment
 from surveyapp.models.county import School
 
-__all__ = ["GROUPS", "GROUPS_BY_INSTRUMENT", "CollectionLink"]
+__all__ = ["GROUPS", "GROUPS_BY_INSTRUMENT", "CollectionLink", "link_ended_at", "link_groups"]
 GROUPS_BY_INSTRUMENT = {
     "social": ("家长", "人大代表", "政协委员", "其他群众"),
     "staff": ("校长", "教师"),
@@ -64,15 +64,33 @@ class CollectionLink(Base):
 
     def collection_ended_at(self, now: datetime) -> datetime | None:
         """When collecting through this link ended, if it has (stopped, or the assessment's)."""
-        ends = [self.assessment.collection_ended_at(now)]
-        if not self.active:
-            ends.append(self.stopped_at or self.created_at)  # created stopped
-        present = [end for end in ends if end is not None]
-        return min(present) if present else None
+        return link_ended_at(
+            self.assessment.collection_ended_at(now), self.active, self.stopped_at, self.created_at
+        )
 
     @property
     def groups(self) -> tuple[str, ...]:
         """The groups a respondent of this link may belong to."""
-        if self.preset_group:
-            return (self.preset_group,)
-        return GROUPS_BY_INSTRUMENT[self.instrument]
+        return link_groups(self.instrument, self.preset_group)
+
+
+def link_ended_at(
+    assessment_ended: datetime | None,
+    active: bool,
+    stopped_at: datetime | None,
+    created_at: datetime,
+) -> datetime | None:
+    """When collecting through a link ended, if it has: its assessment's end, or when
+    the link was stopped (created stopped: its creation), whichever came first."""
+    ends = [assessment_ended]
+    if not active:
+        ends.append(stopped_at or created_at)
+    present = [end for end in ends if end is not None]
+    return min(present) if present else None
+
+
+def link_groups(instrument: str, preset_group: str | None) -> tuple[str, ...]:
+    """The groups a respondent of a link may belong to: its preset one, or its instrument's."""
+    if preset_group:
+        return (preset_group,)
+    return GROUPS_BY_INSTRUMENT[instrument]

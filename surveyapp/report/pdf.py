@@ -7,6 +7,7 @@ Chinese what is missing instead of printing boxes (tofu).
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 from typing import Any
 
@@ -30,7 +31,11 @@ class PdfUnavailable(Exception):
 
 def _weasyprint() -> Any:
     try:
-        import weasyprint
+        with warnings.catch_warnings():
+            # Without Debian's libharfbuzz-subset0 WeasyPrint warns that a future
+            # version will need it; this one embeds whole fonts instead (larger PDFs).
+            warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
+            import weasyprint
     except (ImportError, OSError) as error:  # OSError: pango's shared libraries missing
         raise PdfUnavailable(NO_WEASYPRINT) from error
     return weasyprint
