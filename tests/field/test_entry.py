@@ -273,3 +273,31 @@ def test_paper_digits_that_are_not_ascii_come_back(
     assert refused.status_code == 422
     assert "请输入选项前的数字（1–5）" in refused.get_data(as_text=True)
     assert stored(session, field_link.assessment) == []
+
+
+@pytest.mark.parametrize("mode", ["代填", "纸质"])
+def test_the_first_field_entry_freezes_the_wording(
+    client: FlaskClient,
+    session: Session,
+    clock: Clock,
+    field_link: CollectionLink,
+    make_user: Callable[..., User],
+    login: Callable[[User], None],
+    mode: str,
+) -> None:
+    """A 代填 or 纸质 response is a response: the wording is frozen from it on (SPEC §2.5)."""
+    questionnaire = session.scalars(
+        select(Questionnaire).where(
+            Questionnaire.assessment_id == field_link.assessment_id,
+            Questionnaire.instrument == field_link.instrument,
+        )
+    ).one()
+    assert questionnaire.frozen_at is None
+    login(make_user("clerk", "evaluator", county=field_link.assessment.county))
+    if mode == "代填":
+        saved = interview(client, field_link, clock, seconds=90)
+    else:
+        saved = paper(client, field_link, "B1", "001", parent_digits())
+    assert saved.status_code == 303
+    session.refresh(questionnaire)
+    assert questionnaire.frozen_at == clock.now
