@@ -31,6 +31,12 @@ from surveyapp.web import download
 blueprint = Blueprint("field", __name__)
 
 
+@blueprint.errorhandler(images.FontMissing)
+def _font_missing(missing: images.FontMissing) -> tuple[str, int]:
+    """Posters and share cards need the CJK font: say which package, never a 500."""
+    return render_template("errors/error.html", code=503, message=str(missing)), 503
+
+
 def _link(assessment_id: int, link_id: int) -> CollectionLink:
     load_assessment(assessment_id)
     link = db.session().get(CollectionLink, link_id)

@@ -73,7 +73,7 @@ def test_chinese_headers_are_the_spec_aliases(seeded: CliRunner, tmp_path: Path)
 
 
 def test_links_posters_writes_a_named_pdf_and_card_per_link(
-    seeded: CliRunner, tmp_path: Path
+    seeded: CliRunner, tmp_path: Path, cjk_font: None
 ) -> None:
     folder = tmp_path / "posters"
     result = seeded.invoke(main, ["links", "1", "--format", "json", "--posters", str(folder)])

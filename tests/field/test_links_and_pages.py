@@ -120,6 +120,7 @@ def test_poster_pages_and_downloads_of_a_link(
     make_link: Callable[..., CollectionLink],
     make_user: Callable[..., User],
     login: Callable[[User], None],
+    cjk_font: None,
 ) -> None:
     from urllib.parse import quote
 
@@ -144,3 +145,30 @@ def test_poster_pages_and_downloads_of_a_link(
     assert [code.text for code in found] == [f"{public}/s/{link.token}"]
     archive = client.get(f"{base}/posters.zip")
     assert archive.status_code == 200 and archive.data.startswith(b"PK")
+
+
+def test_posters_without_the_cjk_font_say_which_package_not_a_500(
+    client: FlaskClient,
+    make_assessment: Callable[..., Assessment],
+    make_link: Callable[..., CollectionLink],
+    make_user: Callable[..., User],
+    login: Callable[[User], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from surveyapp.field import images
+
+    assessment = make_assessment()
+    link = make_link(assessment, "social", "家长", assessment.county.schools[0])
+    login(make_user("eva", county=assessment.county))
+    monkeypatch.setenv("RENKE_CJK_FONT", "/nonexistent/font.ttc")
+    images.font.cache_clear()
+    try:
+        base = f"/a/{assessment.id}/links"
+        for path in (f"{link.id}/poster.pdf", f"{link.id}/poster.png", f"{link.id}/card.png"):
+            response = client.get(f"{base}/{path}")
+            assert response.status_code == 503, path
+            assert "fonts-noto-cjk" in response.get_data(as_text=True)
+        assert client.get(f"{base}/posters.zip").status_code == 503
+    finally:
+        monkeypatch.delenv("RENKE_CJK_FONT")
+        images.font.cache_clear()

@@ -31,7 +31,7 @@ SHEET = images.LinkSheet(
 )
 
 
-def test_poster_is_a4_at_300_dpi_and_its_qr_decodes() -> None:
+def test_poster_is_a4_at_300_dpi_and_its_qr_decodes(cjk_font: None) -> None:
     page = images.poster(SHEET)
     assert page.size == (2480, 3508)
     assert decode(page) == [SHEET.url]
@@ -40,7 +40,7 @@ def test_poster_is_a4_at_300_dpi_and_its_qr_decodes() -> None:
     assert code.width / images.DPI * 25.4 >= images.POSTER_QR_MM - 5
 
 
-def test_poster_pdf_is_one_a4_page_whose_image_decodes() -> None:
+def test_poster_pdf_is_one_a4_page_whose_image_decodes(cjk_font: None) -> None:
     pdf = images.poster_pdf(SHEET)
     assert pdf.startswith(b"%PDF")
     assert b"/Count 1" in pdf  # one page
@@ -53,7 +53,7 @@ def test_poster_pdf_is_one_a4_page_whose_image_decodes() -> None:
         assert decode(page) == [SHEET.url]
 
 
-def test_share_card_size_and_qr() -> None:
+def test_share_card_size_and_qr(cjk_font: None) -> None:
     with Image.open(io.BytesIO(images.share_card(SHEET))) as card:
         assert card.size == images.CARD == (1080, 1350)
         assert decode(card) == [SHEET.url]
@@ -73,7 +73,9 @@ def test_missing_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_zip_names_say_which_link(
-    make_assessment: Callable[..., Assessment], make_link: Callable[..., CollectionLink]
+    make_assessment: Callable[..., Assessment],
+    make_link: Callable[..., CollectionLink],
+    cjk_font: None,
 ) -> None:
     assessment = make_assessment()
     school = assessment.county.schools[0]
