@@ -37,20 +37,7 @@ class LinkAssessment:
     standard: str
     min_duration_s: int
     stop_full_groups: bool
-    window: CollectionWindow
-
-    @property
-    def opens_at(self) -> datetime | None:
-        return self.window.opens_at
-
-    def state_at(self, now: datetime) -> str:
-        return self.window.state_at(now)
-
-    def collecting_at(self, moment: datetime) -> bool:
-        return self.window.collecting_at(moment)
-
-    def collection_ended_at(self, now: datetime) -> datetime | None:
-        return self.window.ended_at(now)
+    window: CollectionWindow  # what respondents see follows from it (state_at, ended_at)
 
 
 @dataclass(frozen=True)
@@ -86,7 +73,7 @@ class RespondentLink:
     def collection_ended_at(self, now: datetime) -> datetime | None:
         """When collecting through this link ended, if it has (stopped, or the assessment's)."""
         return link_ended_at(
-            self.assessment.collection_ended_at(now), self.active, self.stopped_at, self.created_at
+            self.assessment.window.ended_at(now), self.active, self.stopped_at, self.created_at
         )
 
 

@@ -63,7 +63,7 @@ def link_status(
     assessment = link.assessment
     if questionnaire is None:
         return LinkStatus("unknown")
-    state = assessment.state_at(now)
+    state = assessment.window.state_at(now)
     if not link.active:
         state = "inactive"
     elif state == "collecting":
@@ -113,7 +113,7 @@ def key_acceptance(status: LinkStatus, key: FormKey, now: datetime) -> str:
     """
     assert status.assessment is not None and status.link is not None
     settings = standard_for(status.assessment.standard).collection
-    if not status.assessment.collecting_at(key.issued_at):
+    if not status.assessment.window.collecting_at(key.issued_at):
         return "ended"
     ended_at = status.link.collection_ended_at(now)
     if ended_at is not None:
