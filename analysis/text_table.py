@@ -32,10 +32,11 @@ from analysis.tables import (
     TableLimits,
     canonical_header,
     canonical_headers,
-    read_bytes,
+    map_bytes,
     read_csv_cells,
     read_xlsx_rows,
     refuse_unreadable,
+    starts_with,
 )
 
 IntArray = npt.NDArray[np.int64]
@@ -181,11 +182,11 @@ def read_text_table(
     InputRefused
         As :func:`analysis.tables.read_table`.
     """
-    raw, display = read_bytes(source)
+    raw, display = map_bytes(source)
     display = name or display
     limits = limits or READ_LIMITS
     refuse_unreadable(raw, display, limits)
-    if raw.startswith(XLSX_MAGIC):
+    if starts_with(raw, XLSX_MAGIC):
         names, body = read_xlsx_rows(raw, display, limits)
         columns = canonical_headers(names, aliases, display)
         cells = pa.table(
