@@ -364,37 +364,52 @@ class CsvCells:
 ColumnTypes = Callable[[list[str]], list[pa.DataType]]
 
 
-def read_csv_cells(raw: Raw, display: str, column_types: ColumnTypes) -> CsvCells:
+def read_csv_cells(
+    raw: Raw,
+    display: str,
+    column_types: ColumnTypes,
+    *,
+    while_parsing: Callable[[], object] | None = None,
+) -> CsvCells:
     """Arrow's multi-threaded reader straight on the bytes; GB18030 re-encoded first.
 
     ``column_types`` gives, for the header's cells, the Arrow type to read each column
-    as (a string or dictionary type). UTF-8 (the common case, and the large exports) is
+    as (a string or dictionary type). ``while_parsing`` is called once, just before
+    Arrow starts, for work that can run beside it (Arrow parses without the GIL). UTF-8 (the common case, and the large exports) is
     not decoded in Python at all: Arrow validates it while reading. Only when that fails
     is the file decoded as GB18030, which officials' Excel writes on Chinese Windows.
     """
     try:
-        return _read_csv_text(raw, display, column_types)
+        return _read_csv_text(raw, display, column_types, while_parsing or _nothing)
     except InputRefused as refused:
         if refused.source is not None:
             raise
         raise InputRefused(refused.problems, source=display) from refused
 
 
-def _read_csv_text(raw: Raw, display: str, column_types: ColumnTypes) -> CsvCells:
+def _nothing() -> None:
+    pass
+
+
+def _read_csv_text(
+    raw: Raw, display: str, column_types: ColumnTypes, while_parsing: Callable[[], object]
+) -> CsvCells:
     start = 3 if starts_with(raw, b"\xef\xbb\xbf") else 0
     try:
-        return _arrow_csv(raw, start, column_types)
+        return _arrow_csv(raw, start, column_types, while_parsing)
     except pa.ArrowInvalid as error:
         if "UTF8" not in str(error) and "utf8" not in str(error).lower():
             raise _csv_refusal(raw[start:], error, display) from error
     data = decode_text(bytes(raw)).encode("utf-8")
     try:
-        return _arrow_csv(data, 0, column_types)
+        return _arrow_csv(data, 0, column_types, _nothing)
     except pa.ArrowInvalid as error:
         raise _csv_refusal(data, error, display) from error
 
 
-def _arrow_csv(data: Raw, start: int, column_types: ColumnTypes) -> CsvCells:
+def _arrow_csv(
+    data: Raw, start: int, column_types: ColumnTypes, while_parsing: Callable[[], object]
+) -> CsvCells:
     """The CSV in ``data`` from byte ``start`` (after a BOM), read without copying it.
 
     Arrow first splits the file into blocks at line ends, which is how it reads on every
@@ -408,6 +423,7 @@ def _arrow_csv(data: Raw, start: int, column_types: ColumnTypes) -> CsvCells:
         # Arrow would take the next line as the header, undecoded
         raise InputRefused([Problem(1, None, "第1行（表头）是空的，请删除表头前的空行后重新上传")])
     types = {f"c{i}": kind for i, kind in enumerate(column_types(names))}
+    while_parsing()
     try:
         return CsvCells(names, _arrow_table(data, start, types, quoted_line_breaks=False))
     except pa.ArrowInvalid as error:

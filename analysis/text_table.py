@@ -14,7 +14,7 @@ the 合计 row; rows blank in every column), which cost as much (issue 15).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -167,6 +167,7 @@ def read_text_table(
     name: str | None = None,
     limits: TableLimits | None = None,
     as_text: Collection[str] = (),
+    while_parsing: Callable[[], object] | None = None,
 ) -> TextTable:
     """Read a CSV or XLSX table's cells (the rules of :func:`analysis.tables.read_table`).
 
@@ -176,6 +177,8 @@ def read_text_table(
         As :func:`analysis.tables.read_table`.
     as_text : collection of str
         Columns read as plain text, not as labels (one distinct value per row: ids, times).
+    while_parsing : callable, optional
+        Called once as Arrow starts parsing a CSV (:func:`analysis.tables.read_csv_cells`).
 
     Raises
     ------
@@ -199,7 +202,7 @@ def read_text_table(
         keys = [canonical_header(name, aliases) for name in names]
         return [pa.string() if key in as_text else LABELS for key in keys]
 
-    csv = read_csv_cells(raw, display, column_types)
+    csv = read_csv_cells(raw, display, column_types, while_parsing=while_parsing)
     columns = canonical_headers(csv.names, aliases, display)
     cells = pa.table(csv.table.columns, names=columns)
     return _kept(TextTable(display, tuple(columns), _row_numbers(cells), cells))

@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,3 +45,46 @@ def test_a_huge_page_setting_the_user_made_is_kept() -> None:
     assert run_probe(NUMPY_HUGE_PAGES.format(command="analyze"), NUMPY_MADVISE_HUGEPAGE="1") == (
         "True"
     )
+
+
+def test_the_special_functions_are_imported_as_arrow_starts_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the reader's own steps (the line count), before Arrow's parse, which holds
+    no GIL: the import then runs beside the parse, not against the reader."""
+    from analysis import approval, tables
+
+    events: list[str] = []
+
+    def recording(event: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            events.append(event)
+            return function(*args, **kwargs)
+
+        return recorded
+
+    monkeypatch.setattr(tables, "count_line_ends", recording("count", tables.count_line_ends))
+    monkeypatch.setattr(tables, "_arrow_table", recording("parse", tables._arrow_table))
+    monkeypatch.setattr(
+        approval, "import_special_functions_meanwhile", lambda: events.append("import")
+    )
+    path = tmp_path / "r.csv"
+    path.write_text("group,school,q1\n家长,S1,满意\n学生,S2,一般\n家长,S2,满意\n", "utf-8")
+    approval.analyze_responses(path)
+    assert events == ["count", "import", "parse"]
+
+
+def test_the_special_functions_are_imported_in_a_thread() -> None:
+    code = (
+        "import sys, threading\n"
+        "from analysis.intervals import import_special_functions_meanwhile as start\n"
+        "start()\n"
+        "threads = threading.active_count()\n"
+        "for thread in threading.enumerate():\n"
+        "    if thread is not threading.main_thread():\n"
+        "        thread.join()\n"
+        "print(threads, 'scipy.special' in sys.modules)\n"
+        "start()\n"
+        "print(threading.active_count())"  # imported already: no thread
+    )
+    assert run_probe(code).split() == ["2", "True", "1"]
