@@ -41,14 +41,23 @@ COMMANDS: dict[str, str] = {
 VERDICT_COMMANDS = {"analyze", "verdict", "gaps"}
 
 
-def _without_numpy_huge_pages() -> None:
-    """Ask numpy, before it is imported, not to request transparent huge pages for its
-    large arrays (``NUMPY_MADVISE_HUGEPAGE=0``, read at numpy's import; a value the
-    user set is kept). Where the kernel asks for it (THP ``enabled`` and ``defrag`` set to
-    ``madvise``, as on the benchmark machine), each huge page is compacted and zeroed in
-    the fault: 0.4 s of system time on a million respondents, for no gain in a process
-    that lives two seconds (issue 15)."""
-    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+#: What the analysis commands set, unless the user did, before numpy is imported (both
+#: are read at import; issue 15):
+ANALYSIS_ENVIRONMENT = {
+    # numpy's switch for transparent huge pages on its large arrays. Where the kernel's
+    # THP ``enabled`` and ``defrag`` are ``madvise`` (the benchmark machine), each huge
+    # page is compacted and zeroed in the fault: 0.35 s of system time on a million
+    # respondents, for no gain in a process that lives two seconds.
+    "NUMPY_MADVISE_HUGEPAGE": "0",
+    # OpenBLAS (numpy's and scipy's) starts a thread per core at import, 0.08 s of CPU
+    # spinning; the commands' linear algebra is a few dot products.
+    "OPENBLAS_NUM_THREADS": "1",
+}
+
+
+def _set_analysis_environment() -> None:
+    for name, value in ANALYSIS_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
 
 
 class LazyGroup(click.Group):
@@ -69,7 +78,7 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         if cmd_name in VERDICT_COMMANDS:
-            _without_numpy_huge_pages()
+            _set_analysis_environment()
         module_name, attribute = target.split(":")
         command: click.Command = getattr(importlib.import_module(module_name), attribute)
         return command

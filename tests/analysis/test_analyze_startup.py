@@ -15,7 +15,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_probe(code: str, **env: str) -> str:
-    environment = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"NUMPY_MADVISE_HUGEPAGE", "OPENBLAS_NUM_THREADS"}
+    }
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -39,6 +43,22 @@ NUMPY_HUGE_PAGES = (
 def test_the_analysis_commands_ask_numpy_for_no_huge_pages() -> None:
     for command in ("analyze", "verdict", "gaps"):
         assert run_probe(NUMPY_HUGE_PAGES.format(command=command)) == "False", command
+
+
+def test_the_analysis_commands_start_no_openblas_threads() -> None:
+    code = (
+        "from renke.cli import main\n"
+        "main.get_command(None, 'analyze')\n"
+        "import os\n"
+        "print(os.environ['OPENBLAS_NUM_THREADS'])"
+    )
+    assert run_probe(code) == "1"
+    assert run_probe(code, OPENBLAS_NUM_THREADS="2") == "2"  # the user's setting is kept
+    # OpenBLAS's threads are the process's, not Python's: count them in /proc
+    threads = "import numpy, os\nprint(len(os.listdir('/proc/self/task')))"
+    assert run_probe(threads, OPENBLAS_NUM_THREADS="1") == "1"
+    if (os.cpu_count() or 1) > 1:
+        assert int(run_probe(threads)) > 1  # what the setting saves
 
 
 def test_a_huge_page_setting_the_user_made_is_kept() -> None:
