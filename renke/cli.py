@@ -7,6 +7,8 @@ is imported.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import os
 from typing import Any
@@ -55,9 +57,17 @@ ANALYSIS_ENVIRONMENT = {
 }
 
 
-def _set_analysis_environment() -> None:
+def _prepare_analysis_process() -> None:
+    """:data:`ANALYSIS_ENVIRONMENT`, and no garbage collection as the interpreter exits.
+
+    Python's collections while it finalises (after the answer is written) traverse every
+    object numpy, scipy and pyarrow left: 0.06 s of a province's 0.5 s. ``gc.freeze()``
+    at exit sets them aside; the memory goes back with the process (issue 15).
+    """
     for name, value in ANALYSIS_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
+    atexit.unregister(gc.freeze)  # once, however often the command is looked up
+    atexit.register(gc.freeze)
 
 
 class LazyGroup(click.Group):
@@ -78,7 +88,7 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         if cmd_name in VERDICT_COMMANDS:
-            _set_analysis_environment()
+            _prepare_analysis_process()
         module_name, attribute = target.split(":")
         command: click.Command = getattr(importlib.import_module(module_name), attribute)
         return command

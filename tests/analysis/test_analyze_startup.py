@@ -129,3 +129,21 @@ def test_analyze_does_not_import_pyarrow_compute(tmp_path: Path) -> None:
     )
     assert '"approval"' in result.stdout
     assert result.stderr.split() == ["True", "False"]
+
+
+def test_the_analysis_commands_skip_the_collections_at_exit() -> None:
+    """``gc.freeze()`` runs at exit (atexit: later registrations run first), once however
+    often the command is looked up."""
+    code = (
+        "import atexit, gc, types\n"
+        "import renke.cli\n"
+        "calls = []\n"
+        "def freeze():\n"
+        "    calls.append(gc.get_freeze_count())\n"
+        "    gc.freeze()\n"
+        "renke.cli.gc = types.SimpleNamespace(freeze=freeze)\n"
+        "atexit.register(lambda: print(calls, gc.get_freeze_count() > 0))\n"
+        "for _ in range(3):\n"
+        "    renke.cli.main.get_command(None, 'analyze')\n"
+    )
+    assert run_probe(code) == "[0] True"
