@@ -73,7 +73,7 @@ def test_encoding_by_chunk_is_the_unified_encoding(seed: int) -> None:
     for case in cases:
         found, expected = encode(case), unified_encoding(case)
         assert found.labels == expected.labels
-        assert found.codes.dtype == np.int64
+        assert found.codes.dtype == np.int16
         assert found.codes.tolist() == expected.codes.tolist()
 
 
@@ -93,3 +93,14 @@ def test_labels_in_order_of_first_appearance_across_chunks() -> None:
 def test_a_plain_text_column_is_encoded_too() -> None:
     coded = encode(pa.chunked_array([pa.array([" a", None, "b", "a "])]))
     assert (coded.labels, coded.codes.tolist()) == (("a", "b"), [0, -1, 1, 0])
+
+
+@pytest.mark.parametrize(("distinct", "dtype"), [(32_766, np.int16), (32_767, np.int32)])
+def test_codes_are_int16_while_the_labels_fit(distinct: int, dtype: type) -> None:
+    cells = [f"S{k}" for k in range(distinct)] + [None, " S0 "]
+    coded = encode(pa.chunked_array([pa.array(cells).dictionary_encode()], type=LABELS))
+    assert coded.codes.dtype == dtype and len(coded.labels) == distinct
+    assert coded.codes.tolist() == [*range(distinct), -1, 0]
+    # what the readers do with codes: +1 for bincount, look-ups; none wraps around
+    counts = np.bincount(coded.codes + 1, minlength=distinct + 1)
+    assert counts[0] == 1 and counts[1] == 2 and counts[-1] == 1
