@@ -58,7 +58,7 @@ from analysis.approval_sums import (
     table_from_sums,
 )
 from analysis.display import format_level, format_percent
-from analysis.intervals import check_method
+from analysis.intervals import check_method, import_special_functions_meanwhile
 from analysis.responses import Responses, check_labels, read_responses, score, select_items
 from analysis.sample_check import (
     SampleCheck,
@@ -493,7 +493,8 @@ def sufficient_statistics(
 def _read(source: Source | Responses, scheme: Scheme) -> Responses:
     if isinstance(source, Responses):
         return source
-    return read_responses(source, scheme=scheme)
+    # scipy.special, for the intervals, is imported while Arrow parses (issue 15)
+    return read_responses(source, scheme=scheme, while_parsing=import_special_functions_meanwhile)
 
 
 def analyze_responses(

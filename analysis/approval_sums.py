@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,8 @@ from analysis.vocabulary import GROUPS
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+#: Codes of a label column (:class:`analysis.text_table.Coded`: int16 or int32).
+CodeArray = npt.NDArray[np.signedinteger[Any]]
 
 
 @dataclass(frozen=True)
@@ -260,7 +263,7 @@ def table_from_arrays(
     weight: FloatArray,
     a: FloatArray,
     b: FloatArray,
-    school: IntArray | None,
+    school: CodeArray | None,
     school_labels: Sequence[str] = (),
 ) -> Table:
     """The :class:`Table` of respondent arrays (``group`` indexes :data:`GROUPS`).

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Final
@@ -283,6 +283,7 @@ def read_responses(
     *,
     scheme: Scheme | str | None = "top2",
     name: str | None = None,
+    while_parsing: Callable[[], object] | None = None,
 ) -> Responses:
     """Read and check a responses table (SPEC §3), CSV or XLSX, English or Chinese headers.
 
@@ -295,6 +296,9 @@ def read_responses(
         (:func:`check_labels`); None skips the label check.
     name : str, optional
         Display name for messages.
+    while_parsing : callable, optional
+        Called once as Arrow starts parsing a CSV, for work to run beside it
+        (:func:`analysis.text_table.read_text_table`).
 
     Returns
     -------
@@ -308,7 +312,13 @@ def read_responses(
         valid row, a ``valid`` cell other than 1/0, 是/否, TRUE/FALSE, a weight or
         duration that is not a number ≥ 0, and answer labels outside the scheme.
     """
-    table = read_text_table(source, aliases=ALIASES, name=name, as_text=UNIQUE_TEXT_COLUMNS)
+    table = read_text_table(
+        source,
+        aliases=ALIASES,
+        name=name,
+        as_text=UNIQUE_TEXT_COLUMNS,
+        while_parsing=while_parsing,
+    )
     display = table.source
     table, problems = table.without_total_row()
     if "group" not in table.columns:

@@ -16,8 +16,11 @@ through Arrow alone (:mod:`analysis.text_table`) and does not pay pandas' import
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
+import mmap
+import os
 import re
 import unicodedata
 import zipfile
@@ -29,7 +32,6 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 if TYPE_CHECKING:
@@ -80,6 +82,9 @@ class InputRefused(Exception):
 
 Source = str | Path | bytes | IO[bytes]
 
+#: A file's bytes: read into memory, or (a file on disk, :func:`map_bytes`) mapped read-only.
+Raw = bytes | mmap.mmap
+
 
 @dataclass(frozen=True)
 class TableLimits:
@@ -112,7 +117,7 @@ UPLOAD_LIMITS = TableLimits(
 )
 
 
-def check_limits(raw: bytes, limits: TableLimits, display: str | None = None) -> None:
+def check_limits(raw: Raw, limits: TableLimits, display: str | None = None) -> None:
     """Refuse a file over ``limits`` before parsing it (size, zip expansion, rows, columns).
 
     CSV rows are counted as line ends and columns from the header line; an XLSX is
@@ -125,7 +130,7 @@ def check_limits(raw: bytes, limits: TableLimits, display: str | None = None) ->
             None, None, f"文件太大（{size}），上限 {limits.file_bytes / 1e6:.0f} MB"
         )
         raise InputRefused([too_large], source=display)
-    if raw.startswith(XLSX_MAGIC):
+    if starts_with(raw, XLSX_MAGIC):
         problem = _zip_problem(raw, limits)
     else:
         problem = _csv_size_problem(raw, limits)
@@ -133,8 +138,13 @@ def check_limits(raw: bytes, limits: TableLimits, display: str | None = None) ->
         raise InputRefused([problem], source=display)
 
 
-def _csv_size_problem(raw: bytes, limits: TableLimits) -> Problem | None:
-    if raw.count(b"\n") > limits.rows + 1:
+def starts_with(raw: Raw, magic: bytes) -> bool:
+    """``raw.startswith(magic)``, for a mapped file too."""
+    return raw[: len(magic)] == magic
+
+
+def _csv_size_problem(raw: Raw, limits: TableLimits) -> Problem | None:
+    if count_line_ends(raw) > limits.rows + 1:
         return limits.rows_problem()
     header = _first_line(raw)
     if header.count(b",") + 1 > limits.columns:
@@ -142,7 +152,19 @@ def _csv_size_problem(raw: bytes, limits: TableLimits) -> Problem | None:
     return None
 
 
-def _zip_problem(raw: bytes, limits: TableLimits) -> Problem | None:
+def count_line_ends(raw: Raw) -> int:
+    """How many ``\\n`` bytes ``raw`` holds: numpy over 1 MiB windows (0.04 s for the
+    benchmark's 223 MB, ``bytes.count`` 0.11 s; a window keeps the comparison's
+    temporary small)."""
+    cells = np.frombuffer(raw, dtype=np.uint8)
+    window = 1 << 20
+    return sum(
+        int(np.count_nonzero(cells[start : start + window] == ord("\n")))
+        for start in range(0, len(cells), window)
+    )
+
+
+def _zip_problem(raw: Raw, limits: TableLimits) -> Problem | None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
         members = archive.infolist()
@@ -191,6 +213,24 @@ def read_bytes(source: Source) -> tuple[bytes, str]:
     return source.read(), str(name)
 
 
+def map_bytes(source: Source) -> tuple[Raw, str]:
+    """As :func:`read_bytes`, but a file on disk is mapped read-only, not copied.
+
+    Copying the benchmark's 223 MB into the process cost 0.1–0.2 s (most of it the
+    kernel's page faults on fresh memory); its pages are in the page cache already, and
+    Arrow reads the mapping as it reads bytes (issue 15). An empty file, or one the
+    system cannot map (a pipe), is read as before.
+    """
+    if not isinstance(source, str | Path):
+        return read_bytes(source)
+    path = Path(source)
+    with path.open("rb") as file:
+        try:
+            return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ), path.name
+        except (ValueError, OSError):
+            return file.read(), path.name
+
+
 UTF16_MESSAGE = (
     "文件是 UTF-16 编码（Excel 的“Unicode 文本”），无法读取；"
     "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后上传"
@@ -231,12 +271,12 @@ def decode_text(raw: bytes) -> str:
         ) from error
 
 
-def text_layout_problem(raw: bytes) -> Problem | None:
+def text_layout_problem(raw: Raw) -> Problem | None:
     """A CSV whose encoding or line ends the reader cannot take: UTF-16, CR-only."""
     head = raw[:4096]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") > len(head) // 4:
         return Problem(None, None, UTF16_MESSAGE)
-    if b"\r" in head and b"\n" not in raw:
+    if b"\r" in head and raw.find(b"\n") < 0:
         return Problem(None, None, CR_ONLY_MESSAGE)
     return None
 
@@ -276,12 +316,12 @@ def read_table(
     return _tidy(frame, aliases or {}, display, stripped=not raw.startswith(XLSX_MAGIC))
 
 
-def refuse_unreadable(raw: bytes, display: str, limits: TableLimits) -> None:
+def refuse_unreadable(raw: Raw, display: str, limits: TableLimits) -> None:
     """Refuse, before parsing, a file that is empty, a legacy ``.xls``, over ``limits``,
     or a CSV in UTF-16 or with CR-only line ends."""
-    if not raw[:65536].strip() and not raw.strip():
+    if not raw[:65536].strip() and not bytes(raw).strip():
         raise InputRefused([Problem(None, None, "文件是空的")], source=display)
-    if raw.startswith(OLE_MAGIC):
+    if starts_with(raw, OLE_MAGIC):
         raise InputRefused(
             [
                 Problem(
@@ -293,7 +333,7 @@ def refuse_unreadable(raw: bytes, display: str, limits: TableLimits) -> None:
             source=display,
         )
     check_limits(raw, limits, display)
-    if not raw.startswith(XLSX_MAGIC):
+    if not starts_with(raw, XLSX_MAGIC):
         layout = text_layout_problem(raw)
         if layout is not None:
             raise InputRefused([layout], source=display)
@@ -323,37 +363,52 @@ class CsvCells:
 ColumnTypes = Callable[[list[str]], list[pa.DataType]]
 
 
-def read_csv_cells(raw: bytes, display: str, column_types: ColumnTypes) -> CsvCells:
+def read_csv_cells(
+    raw: Raw,
+    display: str,
+    column_types: ColumnTypes,
+    *,
+    while_parsing: Callable[[], object] | None = None,
+) -> CsvCells:
     """Arrow's multi-threaded reader straight on the bytes; GB18030 re-encoded first.
 
     ``column_types`` gives, for the header's cells, the Arrow type to read each column
-    as (a string or dictionary type). UTF-8 (the common case, and the large exports) is
+    as (a string or dictionary type). ``while_parsing`` is called once, just before
+    Arrow starts, for work that can run beside it (Arrow parses without the GIL). UTF-8 (the common case, and the large exports) is
     not decoded in Python at all: Arrow validates it while reading. Only when that fails
     is the file decoded as GB18030, which officials' Excel writes on Chinese Windows.
     """
     try:
-        return _read_csv_text(raw, display, column_types)
+        return _read_csv_text(raw, display, column_types, while_parsing or _nothing)
     except InputRefused as refused:
         if refused.source is not None:
             raise
         raise InputRefused(refused.problems, source=display) from refused
 
 
-def _read_csv_text(raw: bytes, display: str, column_types: ColumnTypes) -> CsvCells:
-    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+def _nothing() -> None:
+    pass
+
+
+def _read_csv_text(
+    raw: Raw, display: str, column_types: ColumnTypes, while_parsing: Callable[[], object]
+) -> CsvCells:
+    start = 3 if starts_with(raw, b"\xef\xbb\xbf") else 0
     try:
-        return _arrow_csv(raw, start, column_types)
+        return _arrow_csv(raw, start, column_types, while_parsing)
     except pa.ArrowInvalid as error:
         if "UTF8" not in str(error) and "utf8" not in str(error).lower():
             raise _csv_refusal(raw[start:], error, display) from error
-    data = decode_text(raw).encode("utf-8")
+    data = decode_text(bytes(raw)).encode("utf-8")
     try:
-        return _arrow_csv(data, 0, column_types)
+        return _arrow_csv(data, 0, column_types, _nothing)
     except pa.ArrowInvalid as error:
         raise _csv_refusal(data, error, display) from error
 
 
-def _arrow_csv(data: bytes, start: int, column_types: ColumnTypes) -> CsvCells:
+def _arrow_csv(
+    data: Raw, start: int, column_types: ColumnTypes, while_parsing: Callable[[], object]
+) -> CsvCells:
     """The CSV in ``data`` from byte ``start`` (after a BOM), read without copying it.
 
     Arrow first splits the file into blocks at line ends, which is how it reads on every
@@ -367,6 +422,7 @@ def _arrow_csv(data: bytes, start: int, column_types: ColumnTypes) -> CsvCells:
         # Arrow would take the next line as the header, undecoded
         raise InputRefused([Problem(1, None, "第1行（表头）是空的，请删除表头前的空行后重新上传")])
     types = {f"c{i}": kind for i, kind in enumerate(column_types(names))}
+    while_parsing()
     try:
         return CsvCells(names, _arrow_table(data, start, types, quoted_line_breaks=False))
     except pa.ArrowInvalid as error:
@@ -380,10 +436,11 @@ OUT_OF_SYNC = "CSV parser got out of sync with chunker"
 
 
 def _arrow_table(
-    data: bytes, start: int, types: dict[str, pa.DataType], *, quoted_line_breaks: bool
+    data: Raw, start: int, types: dict[str, pa.DataType], *, quoted_line_breaks: bool
 ) -> pa.Table:
     return pacsv.read_csv(
         pa.BufferReader(pa.py_buffer(data)[start:]),  # a view: no copy of the bytes
+        memory_pool=csv_memory_pool(),
         read_options=pacsv.ReadOptions(
             column_names=list(types), skip_rows=1, block_size=1 << 22, use_threads=True
         ),
@@ -397,9 +454,29 @@ def _arrow_table(
     )
 
 
+@functools.cache
+def csv_memory_pool() -> pa.MemoryPool:
+    """The Arrow memory pool the CSV reader allocates its columns from: jemalloc where
+    pyarrow is built with it, else Arrow's default (or whatever ``ARROW_DEFAULT_MEMORY_POOL``
+    names, when set).
+
+    pyarrow's default on Linux, mimalloc, asks the kernel for huge pages, and zeroing them
+    cost 0.5–1.3 s of system time on a million rows (about as much as the parse itself);
+    with jemalloc the read of the benchmark file takes 0.1 s of it (issue 15).
+    """
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return pa.default_memory_pool()
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a pyarrow built without jemalloc (Windows wheels)
+        return pa.default_memory_pool()
+
+
 def _stripped(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Cells trimmed of (Unicode) white space, blank ones missing: :func:`_strip_cells` in
     Arrow, on the large strings pandas' ``str`` holds (no cast when converting)."""
+    import pyarrow.compute as pc  # 0.03 s to import: not on renke analyze's path
+
     text = pc.utf8_trim_whitespace(column)
     empty = pc.equal(text, "")
     if not pc.any(empty).as_py():
@@ -415,13 +492,13 @@ def _csv_refusal(data: bytes, error: Exception, display: str) -> InputRefused:
     return InputRefused(problems, source=display)
 
 
-def _first_line(data: bytes, start: int = 0) -> bytes:
+def _first_line(data: Raw, start: int = 0) -> bytes:
     """The bytes from ``start`` to the first line end, without copying the rest."""
     end = data.find(b"\n", start)
     return data[start:] if end < 0 else data[start:end]
 
 
-def _csv_header(data: bytes, start: int = 0) -> list[str]:
+def _csv_header(data: Raw, start: int = 0) -> list[str]:
     first_line = _first_line(data, start).rstrip(b"\r")
     text = decode_text(first_line)  # a header neither UTF-8 nor GB18030 is refused
     return next(csv.reader(io.StringIO(text, newline="")), [])
@@ -443,7 +520,7 @@ def _ragged_rows(text: str, width: int) -> list[Problem]:
 
 
 def read_xlsx_rows(
-    raw: bytes, display: str, limits: TableLimits
+    raw: Raw, display: str, limits: TableLimits
 ) -> tuple[list[str], list[list[str | None]]]:
     """The header cells and the rows of an XLSX's data sheet, every cell as text or None."""
     from openpyxl import load_workbook

@@ -5,6 +5,8 @@ normalised and mapped through aliases, cells trimmed, blank cells missing, rows 
 every column dropped, spreadsheet row numbers, the trailing 合计 row — without pandas:
 Arrow reads the CSV on every core, straight into dictionary-encoded columns, and a column
 becomes :class:`Coded` (codes and labels) by trimming its dictionary, not its cells.
+``pyarrow.compute`` (0.03 s to import) is imported only off the common path: for an XLSX,
+for the text columns, and for rows blank in every label column.
 
 Every column is read: converting only the columns a command uses (Arrow's
 ``include_columns``) saved about a tenth of Arrow's time on the benchmark file, and the
@@ -14,13 +16,12 @@ the 合计 row; rows blank in every column), which cost as much (issue 15).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from analysis.tables import (
     READ_LIMITS,
@@ -32,14 +33,17 @@ from analysis.tables import (
     TableLimits,
     canonical_header,
     canonical_headers,
-    read_bytes,
+    map_bytes,
     read_csv_cells,
     read_xlsx_rows,
     refuse_unreadable,
+    starts_with,
 )
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+#: A column's codes: int16 while its labels fit (32,766), else int32.
+CodeArray = npt.NDArray[np.int16] | npt.NDArray[np.int32]
 
 #: Labels are read into a dictionary per column (few distinct values: groups, answers).
 LABELS = pa.dictionary(pa.int32(), pa.string())
@@ -49,10 +53,13 @@ LABELS = pa.dictionary(pa.int32(), pa.string())
 class Coded:
     """A text column, dictionary-encoded: ``labels[codes[i]]``, code -1 when blank.
 
-    Labels are in the order of their first appearance in the column.
+    Labels are in the order of their first appearance in the column. The codes are int16
+    while the labels fit, int32 beyond: a quarter of the memory int64 codes take, which
+    on a million rows was 0.09 s of page faults and copying (issue 15). Index with them;
+    arithmetic on them is done in int64 (``codes.astype(np.int64)``).
     """
 
-    codes: IntArray
+    codes: CodeArray
     labels: tuple[str, ...]
 
     def values(self) -> list[str | None]:
@@ -100,7 +107,7 @@ class TextTable:
         if name not in self._coded:
             column = self._column(name)
             self._coded[name] = (
-                Coded(np.full(len(self), -1, dtype=np.int64), ())
+                Coded(np.full(len(self), -1, dtype=np.int16), ())
                 if column is None
                 else encode(column)
             )
@@ -108,6 +115,8 @@ class TextTable:
 
     def texts(self, name: str) -> list[str | None]:
         """The column's cells trimmed, None when blank (all None when the file lacks it)."""
+        import pyarrow.compute as pc
+
         column = self._column(name)
         if column is None:
             return [None] * len(self)
@@ -131,32 +140,51 @@ class TextTable:
 def encode(column: pa.ChunkedArray) -> Coded:
     """Trim and label-encode a text or dictionary column (blank -> code -1).
 
-    The dictionary is trimmed, not the cells: labels differing only in white space become
-    one, a label that trims to nothing is blank. Labels keep the order of first appearance
-    (a dictionary's order), and only labels of rows still in the column are kept.
+    The dictionaries are trimmed, not the cells: labels differing only in white space
+    become one, a label that trims to nothing is blank. Labels keep the order of first
+    appearance (each chunk's dictionary is in that order, and the chunks in the file's),
+    and only labels of rows still in the column are kept.
+
+    Each chunk (an Arrow block, with its own dictionary) is remapped straight into the
+    codes: no unified dictionary, no concatenation. ``str.strip`` trims what Arrow's
+    ``utf8_trim_whitespace`` trims (the same white space, every code point:
+    ``tests/analysis/test_label_encoding.py``).
     """
     if not pa.types.is_dictionary(column.type):
-        column = pc.dictionary_encode(column)  # one dictionary for all chunks
-    column = column.unify_dictionaries()
-    if column.num_chunks == 0 or len(column) == 0:
-        return Coded(np.zeros(len(column), dtype=np.int64), ())
-    dictionary = column.chunk(0).dictionary
+        import pyarrow.compute as pc
+
+        column = pc.dictionary_encode(column)
     position: dict[str, int] = {}
-    remap = np.full(len(dictionary) + 1, -1, dtype=np.int64)  # the last entry: a missing cell
-    for k, label in enumerate(pc.utf8_trim_whitespace(dictionary).to_pylist()):
-        if label:
-            remap[k] = position.setdefault(label, len(position))
-    indices = np.concatenate(
-        [_int32_values(chunk.indices, len(dictionary)) for chunk in column.chunks]
+    remaps: list[IntArray] = []
+    for chunk in column.chunks:
+        dictionary = chunk.dictionary.to_pylist()
+        remap = np.full(len(dictionary) + 1, -1, dtype=np.int64)  # the last: a missing cell
+        for k, label in enumerate(dictionary):
+            if label is not None and (trimmed := label.strip()):
+                remap[k] = position.setdefault(trimmed, len(position))
+        remaps.append(remap)
+    codes: CodeArray = (
+        np.empty(len(column), dtype=np.int16)
+        if len(position) < np.iinfo(np.int16).max
+        else np.empty(len(column), dtype=np.int32)
     )
-    codes = remap.take(indices)
+    start = 0
+    for chunk, remap in zip(column.chunks, remaps, strict=True):
+        stop = start + len(chunk)
+        indices = _int32_values(chunk.indices, len(remap) - 1)
+        remap.astype(codes.dtype).take(indices, out=codes[start:stop])
+        start = stop
     labels = tuple(position)
+    if not labels:
+        return Coded(codes, labels)
     present = np.bincount(codes + 1, minlength=len(labels) + 1)[1:] > 0
     if present.all():
         return Coded(codes, labels)
-    renumber = np.append(np.cumsum(present) - 1, -1)
+    renumber = np.append(np.cumsum(present) - 1, -1).astype(codes.dtype)
     kept = tuple(label for label, here in zip(labels, present, strict=True) if here)
-    return Coded(renumber.take(codes), kept)
+    renumbered = np.empty_like(codes)
+    renumber.take(codes, out=renumbered)
+    return Coded(renumbered, kept)
 
 
 def read_text_table(
@@ -166,6 +194,7 @@ def read_text_table(
     name: str | None = None,
     limits: TableLimits | None = None,
     as_text: Collection[str] = (),
+    while_parsing: Callable[[], object] | None = None,
 ) -> TextTable:
     """Read a CSV or XLSX table's cells (the rules of :func:`analysis.tables.read_table`).
 
@@ -175,17 +204,19 @@ def read_text_table(
         As :func:`analysis.tables.read_table`.
     as_text : collection of str
         Columns read as plain text, not as labels (one distinct value per row: ids, times).
+    while_parsing : callable, optional
+        Called once as Arrow starts parsing a CSV (:func:`analysis.tables.read_csv_cells`).
 
     Raises
     ------
     InputRefused
         As :func:`analysis.tables.read_table`.
     """
-    raw, display = read_bytes(source)
+    raw, display = map_bytes(source)
     display = name or display
     limits = limits or READ_LIMITS
     refuse_unreadable(raw, display, limits)
-    if raw.startswith(XLSX_MAGIC):
+    if starts_with(raw, XLSX_MAGIC):
         names, body = read_xlsx_rows(raw, display, limits)
         columns = canonical_headers(names, aliases, display)
         cells = pa.table(
@@ -198,7 +229,7 @@ def read_text_table(
         keys = [canonical_header(name, aliases) for name in names]
         return [pa.string() if key in as_text else LABELS for key in keys]
 
-    csv = read_csv_cells(raw, display, column_types)
+    csv = read_csv_cells(raw, display, column_types, while_parsing=while_parsing)
     columns = canonical_headers(csv.names, aliases, display)
     cells = pa.table(csv.table.columns, names=columns)
     return _kept(TextTable(display, tuple(columns), _row_numbers(cells), cells))
@@ -233,6 +264,8 @@ def _blank_rows(table: TextTable) -> BoolArray | None:
         if pa.types.is_dictionary(column.type):
             here = table.coded(name).codes < 0
         else:
+            import pyarrow.compute as pc
+
             lengths = pc.utf8_length(pc.utf8_trim_whitespace(column))
             here = np.concatenate([_int32_values(chunk, 0) == 0 for chunk in lengths.chunks])
         blank = here if blank is None else blank & here

@@ -11,10 +11,8 @@ and :func:`approval_from_options`.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
-import threading
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -122,14 +120,6 @@ def parse_weights(weights: str | Mapping[str, float] | None) -> dict[str, float]
     return parsed or None
 
 
-def _import_special_functions_meanwhile() -> None:
-    """Import ``scipy.special`` (≈ 0.25 s, for the intervals) in a thread while the file
-    is read: Arrow reads it in its own threads without holding the GIL, so the two
-    overlap (issue 15). The estimator's own import waits for this one (Python's import
-    lock). Not a daemon: the interpreter waits for it rather than exit mid-import."""
-    threading.Thread(target=importlib.import_module, args=("scipy.special",)).start()
-
-
 def approval_from_options(
     responses_path: str | Path,
     *,
@@ -158,7 +148,6 @@ def approval_from_options(
     InputRefused
         With every problem of the file or the options.
     """
-    _import_special_functions_meanwhile()
     level = options.get("level")
     threshold = options.get("threshold")
     return analyze_responses(
