@@ -118,12 +118,14 @@ class Plan:
         return math.ceil(round(share * len(self.counties), 9))
 
 
-def read_plan(source: Source, *, name: str | None = None) -> Plan:
+def read_plan(source: Source, *, name: str | None = None, this_year: int | None = None) -> Plan:
     """Read a plan file (CSV or XLSX), refusing it whole with every problem.
 
     Problems: a missing column, a blank 州市 or 县, a 规划年份 that is not a whole number or
     lies outside 2022–2035, a 认定年份 (optional, blank when the county was not certified
-    before Renke) that is not a whole number or lies outside 2017–2035, a county listed
+    before Renke) that is not a whole number, lies outside 2017–2035 or, given
+    ``this_year`` (the service passes the current year in its time zone), lies after it —
+    a certification cannot be recorded for a year still to come —, a county listed
     twice (by short names within its 州市), a 行政区划代码 that is not six digits or is
     listed twice, a trailing 合计 row. Years are read as the file's other numbers are
     (full-width digits, thousands separators, a trailing 年).
@@ -137,7 +139,7 @@ def read_plan(source: Source, *, name: str | None = None) -> Plan:
     seen: dict[tuple[str, str], int] = {}
     codes: dict[str, int] = {}
     for row, record in zip(frame.index.to_numpy(), frame.to_dict("records"), strict=True):
-        county = _plan_row(int(row), record, problems)
+        county = _plan_row(int(row), record, problems, this_year)
         if county is None:
             continue
         if county.key in seen:
@@ -162,7 +164,7 @@ def read_plan(source: Source, *, name: str | None = None) -> Plan:
 
 
 def _plan_row(
-    row: int, record: Mapping[Hashable, object], problems: list[Problem]
+    row: int, record: Mapping[Hashable, object], problems: list[Problem], this_year: int | None
 ) -> PlannedCounty | None:
     before = len(problems)
     texts: dict[str, str] = {}
@@ -175,6 +177,14 @@ def _plan_row(
         texts[column] = str(cell).strip()
     year = _year(row, "planned_year", texts, FIRST_YEAR, problems)
     certified = _year(row, "certified_year", texts, FIRST_CERTIFIED_YEAR, problems)
+    if certified is not None and this_year is not None and certified > this_year:
+        problems.append(
+            Problem(
+                row,
+                "certified_year",
+                f"{certified} 年还未到来：认定年份不能晚于今年（{this_year} 年）",
+            )
+        )
     code = texts.get("code")
     if code is not None:
         code = clean_number_text(code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -26,15 +27,16 @@ def plan_import(source: Path, province: str) -> None:
     """Import a plan file (州市, 县, 规划年份[, 行政区划代码][, 认定年份]); a bad file is
     refused whole. A blank 认定年份 keeps a year recorded before."""
     from analysis.plan import read_plan
-    from surveyapp.province.services import import_plan
+    from surveyapp.province.services import current_year, import_plan
 
-    try:
-        plan = read_plan(source)
-    except InputRefused as refused:
-        click.echo(refused.describe(), err=True)
-        sys.exit(2)
     app = create_app()
     with app.app_context():
+        this_year = current_year(ZoneInfo(app.config["RENKE_TIMEZONE"]))
+        try:
+            plan = read_plan(source, this_year=this_year)
+        except InputRefused as refused:
+            click.echo(refused.describe(), err=True)
+            sys.exit(2)
         session = db.session()
         result = import_plan(session, plan, province)
         session.commit()

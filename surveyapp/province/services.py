@@ -51,6 +51,11 @@ VERDICT_FILTERS = {
 }
 
 
+def current_year(zone: tzinfo) -> int:
+    """This year where the province is (``RENKE_TIMEZONE``): no 认定年份 may lie after it."""
+    return utcnow().astimezone(zone).year
+
+
 @dataclass(frozen=True)
 class PlanImport:
     created: int

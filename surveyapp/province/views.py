@@ -209,7 +209,8 @@ def plan_upload() -> ResponseReturnValue:
         return redirect(url_for("province.index"))
     session = db.session()
     try:
-        plan = read_plan(upload.read(), name=upload.filename)
+        zone = ZoneInfo(current_app.config["RENKE_TIMEZONE"])
+        plan = read_plan(upload.read(), name=upload.filename, this_year=services.current_year(zone))
     except InputRefused as refused:
         problems = [str(p) for p in refused.problems]
         return render_template("province/plan_refused.html", problems=problems), 422

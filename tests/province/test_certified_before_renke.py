@@ -343,3 +343,16 @@ def test_a_bad_certified_year_on_the_page_is_refused_with_its_row_and_column(
     )
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(County)) == 0  # nothing stored
+
+
+def test_a_certified_year_still_to_come_is_refused_on_the_page(client, session, make_user, login):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    next_year = datetime.now(ZoneInfo("Asia/Shanghai")).year + 1
+    login(make_user("sheng", role="province"))
+    response = post_plan(client, plan(f"曲靖市,沾益区,2022,,{next_year}"))
+    assert response.status_code == 422
+    assert f"第2行，“certified_year”列：{next_year} 年还未到来" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(County)) == 0  # nothing stored

@@ -150,3 +150,14 @@ def test_a_bad_certified_year_is_refused_whole_by_row_and_column():
         (7, "planned_year"): "2021 不在 2022–2035 年之间",
     }
     assert "第4行，“certified_year”列：2016 不在 2017–2035 年之间" in str(refused.value.describe())
+
+
+def test_a_certified_year_still_to_come_is_refused_with_its_row_and_column():
+    data = "州市,县,规划年份,认定年份\n曲靖市,沾益区,2022,2026\n玉溪市,红塔区,2022,2027\n"
+    with pytest.raises(InputRefused) as refused:
+        read_plan(data.encode("utf-8"), this_year=2026)
+    assert [(p.row, p.column, p.message) for p in refused.value.problems] == [
+        (3, "certified_year", "2027 年还未到来：认定年份不能晚于今年（2026 年）")
+    ]
+    this_year = read_plan(data.encode("utf-8"), this_year=2027)  # a year may be this year
+    assert [c.certified_year for c in this_year.counties] == [2026, 2027]

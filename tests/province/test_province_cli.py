@@ -119,3 +119,17 @@ def test_the_demo_monitoring_in_the_json_and_the_workbook(runner, tmp_path):
         1,
         1,
     )
+
+
+def test_import_refuses_a_certified_year_still_to_come(runner, tmp_path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    next_year = datetime.now(ZoneInfo("Asia/Shanghai")).year + 1
+    path = tmp_path / "plan.csv"
+    path.write_text(f"州市,县,规划年份,认定年份\n曲靖市,沾益区,2022,{next_year}\n", "utf-8")
+    result = runner.invoke(main, ["plan", "import", str(path)])
+    assert result.exit_code == 2
+    assert f"第2行，“certified_year”列：{next_year} 年还未到来" in result.output
+    data = json.loads(runner.invoke(main, ["province", "--format", "json"]).stdout)
+    assert data["counties"] == []  # nothing stored
