@@ -57,10 +57,6 @@ class Questionnaire(Base):
     def question(self, question_id: str) -> dict[str, Any] | None:
         return next((q for q in self.questions if q["id"] == question_id), None)
 
-    def freeze(self, now: datetime) -> None:
-        if self.frozen_at is None:
-            self.frozen_at = now
-
     def replace_questions(self, questions: list[dict[str, Any]]) -> None:
         if self.frozen_at is not None:
             raise QuestionnaireFrozen("问卷已有答卷，措辞已冻结，不能再修改")

@@ -24,7 +24,7 @@ def _questionnaire(session, link) -> Questionnaire:
 
 def _frozen(session, link) -> Questionnaire:
     questionnaire = _questionnaire(session, link)
-    questionnaire.freeze(utcnow())
+    questionnaire.frozen_at = utcnow()  # as its first response does (collect.links)
     session.flush()
     return questionnaire
 

@@ -44,13 +44,17 @@ def test_state_is_derived_from_the_window(state, opens, closes, seen):
     assert assessment.state_at(NOW) == seen
 
 
-def test_questionnaire_freezes_once():
-    questionnaire = Questionnaire(instrument="social", questions=[])
-    questionnaire.replace_questions(
-        [{"id": "q1", "kind": "item", "text": "x", "options": ["满意"]}]
-    )
-    questionnaire.freeze(NOW)
-    questionnaire.freeze(NOW + timedelta(days=1))
+def test_questionnaire_freezes_once(session, make_link):
+    from surveyapp.collect.links import freeze_wording
+    from surveyapp.collect.services import link_status
+
+    link = make_link(instrument="social")
+    read = link_status(session, link.token, NOW).questionnaire
+    assert read is not None and read.frozen_at is None
+    freeze_wording(session, read, NOW)
+    freeze_wording(session, read, NOW + timedelta(days=1))  # read before: still unfrozen
+    questionnaire = session.get(Questionnaire, read.id)
+    session.refresh(questionnaire)
     assert questionnaire.frozen_at == NOW
     with pytest.raises(QuestionnaireFrozen):
         questionnaire.replace_questions([])
