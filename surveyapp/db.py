@@ -8,6 +8,7 @@ argument and never commit (the view commits once). Tests replace the session fac
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,7 @@ def _note_idle_since(_dbapi_connection: Any, record: ConnectionPoolEntry) -> Non
     record.info["idle_since"] = time.monotonic()
 
 
-def _ping_if_idle(dialect: Dialect) -> Any:
+def _ping_if_idle(dialect: Dialect) -> Callable[[Any, ConnectionPoolEntry, Any], None]:
     """Ping a connection that sat idle in the pool, as ``pool_pre_ping`` pings every one.
 
     A connection cut while idle (the server restarted, a firewall's idle timeout) is

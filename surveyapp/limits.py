@@ -154,7 +154,7 @@ def _tier_keys(link: RespondentLink, device_id: str | None) -> list[tuple[str, s
         return [("account", str(account))]
     address = _pseudonym(request.remote_addr or "")
     device = _pseudonym(device_id) if device_id else f"address:{address}"
-    link_tier = "link" if link.school_id is not None else "county_link"
+    link_tier = "link" if link.school is not None else "county_link"
     return [("device", device), (link_tier, str(link.id)), ("address", address)]
 
 

@@ -61,8 +61,7 @@ class RespondentLink:
     active: bool
     stopped_at: datetime | None
     created_at: datetime
-    school_id: int | None
-    school: LinkSchool | None
+    school: LinkSchool | None  # None: a county-level link
     assessment: LinkAssessment
 
     @property
@@ -142,7 +141,6 @@ def _link(row: LinkRow) -> RespondentLink:
         active=row.active,
         stopped_at=row.stopped_at,
         created_at=row.created_at,
-        school_id=row.school_id,
         school=school,
         assessment=assessment,
     )
