@@ -397,7 +397,7 @@ def _read_csv_text(
     try:
         return _arrow_csv(raw, start, column_types, while_parsing)
     except pa.ArrowInvalid as error:
-        if "UTF8" not in str(error) and "utf8" not in str(error).lower():
+        if not _not_utf8(error):
             raise _csv_refusal(raw[start:], error, display) from error
     data = decode_text(bytes(raw)).encode("utf-8")
     try:
@@ -413,9 +413,12 @@ def _arrow_csv(
 
     Arrow first splits the file into blocks at line ends, which is how it reads on every
     core (about 40% faster on the benchmark file). A quoted cell holding a line break
-    parses correctly inside a block; one that straddles a block boundary makes Arrow stop
-    with "CSV parser got out of sync with chunker" (its own check), and only then is the
-    file read again with the quote-aware splitter.
+    parses correctly inside a block; one that straddles a block boundary makes Arrow stop —
+    with "CSV parser got out of sync with chunker" (its own check) or, when a thread
+    parses the block after the boundary first, with a row of too few columns — and then
+    the file is read again with the quote-aware splitter, which decides: a file it
+    refuses too is refused with its message. Only a file that is not UTF-8 is not read
+    again here (the caller decodes it as GB18030, whatever the splitter).
     """
     names = _csv_header(data, start)
     if not any(name.strip() for name in names):
@@ -426,13 +429,14 @@ def _arrow_csv(
     try:
         return CsvCells(names, _arrow_table(data, start, types, quoted_line_breaks=False))
     except pa.ArrowInvalid as error:
-        if OUT_OF_SYNC not in str(error):
+        if _not_utf8(error):
             raise
     return CsvCells(names, _arrow_table(data, start, types, quoted_line_breaks=True))
 
 
-#: Arrow's message when a block boundary fell inside a quoted cell (arrow/csv/reader.cc).
-OUT_OF_SYNC = "CSV parser got out of sync with chunker"
+def _not_utf8(error: pa.ArrowInvalid) -> bool:
+    """Whether Arrow refused the bytes as UTF-8 (rather than the CSV's layout)."""
+    return "utf8" in str(error).lower()
 
 
 def _arrow_table(
