@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from analysis.plan import read_plan, yunnan_plan
@@ -29,7 +29,15 @@ from analysis.vocabulary import OUTSIDE, RESIDENCES
 from surveyapp.accounts.services import add_user
 from surveyapp.assessments.setup import create_assessment, create_default_links
 from surveyapp.db import utcnow
-from surveyapp.models import Assessment, CollectionLink, County, Response, School, User
+from surveyapp.models import (
+    Assessment,
+    CollectionLink,
+    County,
+    Questionnaire,
+    Response,
+    School,
+    User,
+)
 from surveyapp.models.assessment import STAGES
 from surveyapp.province.services import import_plan
 from surveyapp.questionnaires.builtin import SCALE
@@ -339,7 +347,32 @@ def add_synthetic_responses(
             )
             if len(rows) == BATCH:
                 stored += _insert(session, rows, progress)
-    return stored + _insert(session, rows, progress)
+    stored += _insert(session, rows, progress)
+    freeze_answered_wording(session, assessment)
+    return stored
+
+
+def freeze_answered_wording(session: Session, assessment: Assessment) -> None:
+    """Freeze each answered instrument's wording at its first response, as a real first
+    response does (SPEC §2.5): the demo's wording cannot be edited under its answers."""
+    first = (
+        select(func.min(Response.submitted_at))
+        .where(
+            Response.assessment_id == Questionnaire.assessment_id,
+            Response.instrument == Questionnaire.instrument,
+        )
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Questionnaire)
+        .where(
+            Questionnaire.assessment_id == assessment.id,
+            Questionnaire.frozen_at.is_(None),
+            first.is_not(None),
+        )
+        .values(frozen_at=first)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _insert(

@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
     from surveyapp.imports.views import blueprint as imports
     from surveyapp.integrity import init_app as init_integrity
     from surveyapp.province.views import blueprint as province
+    from surveyapp.questionnaires.views import blueprint as questionnaires
     from surveyapp.report import init_app as init_report
     from surveyapp.verdicts.views import blueprint as verdicts
 
@@ -69,6 +70,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(field)
     app.register_blueprint(counties)
     app.register_blueprint(audit)
+    app.register_blueprint(questionnaires)
     init_integrity(app)
     init_report(app)
     app.add_url_rule("/healthz", "healthz", healthz)

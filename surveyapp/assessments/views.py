@@ -36,6 +36,7 @@ from surveyapp.integrity import services as integrity_services
 from surveyapp.models import Assessment, CollectionLink, County, InvalidTransition, User
 from surveyapp.models.assessment import STAGES, STATE_LABELS
 from surveyapp.models.link import GROUPS
+from surveyapp.models.questionnaire import INSTRUMENTS
 from surveyapp.standards import standard_for
 from surveyapp.tallies import count_responses
 
@@ -123,6 +124,7 @@ def detail(assessment_id: int) -> str:
         ),
         std=standard_for(assessment.standard),
         state=STATE_LABELS[assessment.state_at(db.utcnow())],
+        instruments=INSTRUMENTS,
     )
 
 

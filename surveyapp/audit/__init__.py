@@ -33,6 +33,7 @@ ACTIONS = {
     "county": "新增县",
     "freeze": "认定结论定稿",
     "stage": "进入下一阶段",
+    "wording": "修改问卷措辞",
 }
 
 

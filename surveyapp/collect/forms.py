@@ -57,11 +57,15 @@ class AnswerForm:
 
 def shown_questions(questionnaire: LinkQuestionnaire, link: RespondentLink) -> list[dict[str, Any]]:
     """The questions this link shows: the identity question is skipped when preset."""
-    questions = questionnaire.questions
-    if link.preset_group:
-        questions = [
-            q for q in questions if q["kind"] != "identity" and asked_of(q, link.preset_group)
-        ]
+    return questions_for(questionnaire.questions, link.preset_group)
+
+
+def questions_for(
+    questions: list[dict[str, Any]], preset_group: str | None
+) -> list[dict[str, Any]]:
+    """The questions a link presetting ``preset_group`` shows (all of them when None)."""
+    if preset_group:
+        return [q for q in questions if q["kind"] != "identity" and asked_of(q, preset_group)]
     return questions
 
 

@@ -3,7 +3,7 @@
 A blank form (no answer kept, no error, no notice) depends on the link (its token, preset
 group and school), the questionnaire's title, intro and questions, and the signed key.
 Once the questionnaire is frozen — at its first response; its wording can no longer
-change (SPEC §2.5, :meth:`Questionnaire.replace_questions`) — the page is rendered once
+change (SPEC §2.5, :func:`surveyapp.questionnaires.wording.save_wording`) — the page is rendered once
 per worker with a slot for the key and kept; each request only puts its key in the
 slot. Before the first response, and for every form coming back with answers, errors
 or a notice, the template is rendered as it stands.

@@ -14,7 +14,8 @@ __all__ = ["INSTRUMENTS", "Questionnaire", "QuestionnaireFrozen"]
 
 
 class QuestionnaireFrozen(Exception):
-    """The wording cannot change once a response has been stored (SPEC §2.5)."""
+    """The wording cannot change once a response has been stored (SPEC §2.5); raised by
+    :func:`surveyapp.questionnaires.wording.save_wording`, the one way to change it."""
 
 
 class Questionnaire(Base):
@@ -56,8 +57,3 @@ class Questionnaire(Base):
 
     def question(self, question_id: str) -> dict[str, Any] | None:
         return next((q for q in self.questions if q["id"] == question_id), None)
-
-    def replace_questions(self, questions: list[dict[str, Any]]) -> None:
-        if self.frozen_at is not None:
-            raise QuestionnaireFrozen("问卷已有答卷，措辞已冻结，不能再修改")
-        self.questions = questions

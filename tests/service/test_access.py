@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-PAGES = ["/", "/a/{id}", "/a/{id}/links", "/a/{id}/export.csv", "/a/{id}/links/{link}/qr.png"]
+PAGES = [
+    "/",
+    "/a/{id}",
+    "/a/{id}/links",
+    "/a/{id}/export.csv",
+    "/a/{id}/links/{link}/qr.png",
+    "/a/{id}/questionnaires/social",
+    "/a/{id}/questionnaires/social/preview",
+]
 
 
 @pytest.fixture
@@ -145,6 +153,7 @@ WRITES = [
     ("/a/{id}/state/close", {}),
     ("/a/{id}/links/generate", {}),
     ("/a/{id}/links/{link}/toggle", {}),
+    ("/a/{id}/questionnaires/social", {"title": "改过的标题"}),
 ]
 
 

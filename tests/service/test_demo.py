@@ -171,3 +171,25 @@ def test_the_demo_monitors_a_certified_county(session):
     for year in years.values():  # each year meets its own sample plan
         summary = session.get(VerdictSummary, year.assessment_id)
         assert summary.sample_ok is True and summary.approval_se is not None
+
+
+def test_the_demo_wording_is_frozen_at_each_instrument_s_first_response(session):
+    """Responses exist, so the wording cannot be edited under them (SPEC §2.5)."""
+    from surveyapp.models import Questionnaire
+
+    assessment = seed_demo(session, responses=True)
+    first = dict(
+        session.execute(
+            select(Response.instrument, func.min(Response.submitted_at))
+            .where(Response.assessment_id == assessment.id)
+            .group_by(Response.instrument)
+        ).all()
+    )
+    frozen = {
+        q.instrument: q.frozen_at
+        for q in session.scalars(
+            select(Questionnaire).where(Questionnaire.assessment_id == assessment.id)
+        )
+    }
+    assert set(first) == set(frozen) == {"social", "staff", "student"}
+    assert frozen == first

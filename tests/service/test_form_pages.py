@@ -8,6 +8,7 @@ from sqlalchemy import select
 from surveyapp.collect import pages
 from surveyapp.db import utcnow
 from surveyapp.models import Questionnaire
+from surveyapp.questionnaires.wording import WordingForm, save_wording
 from tests.service.respondent import KEY, full_answers, open_form, submit
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -91,7 +92,7 @@ def test_a_renamed_school_or_new_wording_shows_at_once(app, session, make_assess
     # before the first response the wording may change, and every page shows it
     questions = [dict(q) for q in questionnaire.questions]
     questions[-1]["text"] = "新的措辞：您对砚山县的教育满意吗？"
-    questionnaire.replace_questions(questions)
+    save_wording(session, questionnaire, WordingForm.of(questionnaire), questions)
     session.flush()
     assert "新的措辞" in _page(app.test_client(), link) and "新的措辞" not in before
     _frozen(session, link)

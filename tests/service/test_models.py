@@ -47,6 +47,7 @@ def test_state_is_derived_from_the_window(state, opens, closes, seen):
 def test_questionnaire_freezes_once(session, make_link):
     from surveyapp.collect.links import freeze_wording
     from surveyapp.collect.services import link_status
+    from surveyapp.questionnaires.wording import WordingForm, save_wording
 
     link = make_link(instrument="social")
     read = link_status(session, link.token, NOW).questionnaire
@@ -56,8 +57,8 @@ def test_questionnaire_freezes_once(session, make_link):
     questionnaire = session.get(Questionnaire, read.id)
     session.refresh(questionnaire)
     assert questionnaire.frozen_at == NOW
-    with pytest.raises(QuestionnaireFrozen):
-        questionnaire.replace_questions([])
+    with pytest.raises(QuestionnaireFrozen):  # no edit of the wording from here on
+        save_wording(session, questionnaire, WordingForm.of(questionnaire), [])
 
 
 def test_times_are_stored_as_utc_and_come_back_aware(session, make_assessment):
