@@ -37,6 +37,8 @@ from analysis.tables import (
 FIRST_YEAR: Final = 2022
 LAST_YEAR: Final = 2035
 
+#: What a 认定年份 cell says to clear a year recorded by mistake (a blank keeps it).
+NOT_CERTIFIED: Final = frozenset({"无", "未认定"})
 #: The years a 认定年份 may name: from 教督〔2017〕6号 (the national 办法) to the plan's end.
 FIRST_CERTIFIED_YEAR: Final = 2017
 
@@ -83,7 +85,8 @@ class PlannedCounty:
 
     ``certified_year`` is the 认定年份 the province recorded: the year the county passed
     its 省级评估 (and went on to 国家认定) before Renke held its verdicts; None when the
-    plan leaves it blank.
+    plan leaves it blank (a year recorded before is kept) or says 无 (``clears_certified``:
+    a year recorded before, by mistake, is cleared).
     """
 
     prefecture: str
@@ -92,6 +95,7 @@ class PlannedCounty:
     code: str | None = None
     row: int | None = None
     certified_year: int | None = None
+    clears_certified: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -176,6 +180,9 @@ def _plan_row(
             continue
         texts[column] = str(cell).strip()
     year = _year(row, "planned_year", texts, FIRST_YEAR, problems)
+    clears = texts.get("certified_year") in NOT_CERTIFIED
+    if clears:
+        del texts["certified_year"]
     certified = _year(row, "certified_year", texts, FIRST_CERTIFIED_YEAR, problems)
     if certified is not None and this_year is not None and certified > this_year:
         problems.append(
@@ -192,7 +199,7 @@ def _plan_row(
             problems.append(Problem(row, "code", f"“{texts['code']}”不是六位行政区划代码"))
     if len(problems) > before or year is None:
         return None
-    return PlannedCounty(texts["prefecture"], texts["county"], year, code, row, certified)
+    return PlannedCounty(texts["prefecture"], texts["county"], year, code, row, certified, clears)
 
 
 def _year(

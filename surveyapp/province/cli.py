@@ -25,7 +25,7 @@ def plan_group() -> None:
 @click.option("--province", default=DEFAULT_PROVINCE, show_default=True)
 def plan_import(source: Path, province: str) -> None:
     """Import a plan file (州市, 县, 规划年份[, 行政区划代码][, 认定年份]); a bad file is
-    refused whole. A blank 认定年份 keeps a year recorded before."""
+    refused whole. A blank 认定年份 keeps a year recorded before; 无 clears it."""
     from analysis.plan import read_plan
     from surveyapp.province.services import current_year, import_plan
 

@@ -72,7 +72,8 @@ def import_plan(session: Session, plan: Plan, province: str) -> PlanImport:
 
     A county already in the registry keeps its full name ("石林彝族自治县" matches the
     plan's "石林县"); its planned year (and a code it lacked) comes from the plan, and
-    its 认定年份 where the plan gives one (a blank cell keeps a year recorded before).
+    its 认定年份 where the plan gives one (a blank cell keeps a year recorded before; 无
+    clears it).
     The stored monitoring review of each county whose 认定年份 was set is written again,
     so the overview reads what the county's page shows.
     """
@@ -99,12 +100,16 @@ def import_plan(session: Session, plan: Plan, province: str) -> PlanImport:
                 recorded.append(county)
             continue
         certified = row.certified_year is not None and row.certified_year != county.certified_year
+        cleared = row.clears_certified and county.certified_year is not None
         changes = (
-            county.planned_year != row.planned_year or (row.code and not county.code) or certified
+            county.planned_year != row.planned_year
+            or (row.code and not county.code)
+            or certified
+            or cleared
         )
         county.planned_year = row.planned_year
         county.code = county.code or row.code
-        if certified:
+        if certified or cleared:
             county.certified_year = row.certified_year
             recorded.append(county)
         updated, unchanged = (updated + 1, unchanged) if changes else (updated, unchanged + 1)

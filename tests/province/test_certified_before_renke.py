@@ -102,6 +102,25 @@ def test_the_import_sets_the_year_and_a_blank_cell_keeps_it(session):
     assert county_named(session, "江川区").certified_year == 2025
 
 
+def test_a_year_recorded_by_mistake_is_cleared_by_无(session, make_county):
+    services.import_plan(session, read_plan(plan("曲靖市,沾益区,2022,,2023")), "云南省")
+    zhanyi = county_named(session, "沾益区")
+    assert session.get(MonitoringReview, zhanyi.id) is not None  # certified: reviewed
+    cleared = services.import_plan(session, read_plan(plan("曲靖市,沾益区,2022,,无")), "云南省")
+    assert (cleared.updated, cleared.unchanged) == (1, 0)
+    session.expire_all()
+    assert county_named(session, "沾益区").certified_year is None
+    assert session.get(MonitoringReview, zhanyi.id) is None  # no longer certified
+    rows, _ = rows_by_name(session)
+    assert not rows["沾益区"].certified
+    # again, or for a county with nothing recorded: nothing changes
+    again = services.import_plan(
+        session, read_plan(plan("曲靖市,沾益区,2022,,未认定", "玉溪市,江川区,2022,,无")), "云南省"
+    )
+    assert (again.created, again.updated, again.unchanged) == (1, 0, 1)
+    assert county_named(session, "江川区").certified_year is None
+
+
 def test_the_import_matches_the_plans_short_name_to_the_registry(session):
     session.add(County(province="云南省", prefecture="昆明市", name="石林彝族自治县"))
     session.flush()

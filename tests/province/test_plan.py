@@ -108,6 +108,16 @@ def test_the_certified_year_column_with_blank_cells_and_numbers_as_officials_typ
     assert english.counties[0].certified_year == 2024
     without = read_plan("州市,县,规划年份\n曲靖市,沾益区,2022\n".encode())
     assert without.counties[0].certified_year is None
+    assert not any(c.clears_certified for c in (*plan.counties, *without.counties))
+
+
+def test_无_in_the_certified_year_clears_a_year_recorded_before():
+    data = "州市,县,规划年份,认定年份\n曲靖市,沾益区,2022,无\n玉溪市,红塔区,2022, 未认定 \n"
+    plan = read_plan(data.encode())
+    assert [(c.certified_year, c.clears_certified) for c in plan.counties] == [
+        (None, True),
+        (None, True),
+    ]
 
 
 def test_an_xlsx_plan_with_certified_years_as_numbers():
