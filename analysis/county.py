@@ -320,7 +320,7 @@ def _parse_row(
         if value is not None and judgement in (PASS, FAIL) and not top.open_sub:
             holds = measure.holds(value, standard.tolerance)
             if holds != (judgement == PASS):
-                shown = format_number(value, 4) + ("%" if measure.is_percent else "")
+                shown = measure.figure(value) + ("%" if measure.is_percent else "")
                 problems.append(
                     Problem(
                         row,

@@ -6,7 +6,7 @@ from analysis.concerns import Concerns
 from analysis.display import certainty_words, format_percent
 from analysis.items import AspectResult, ItemResult
 from analysis.resources import SPECIAL_NOTE, display_figure
-from analysis.standards import SECTION_LABELS, SECTIONS, unit_suffix
+from analysis.standards import SECTION_LABELS, SECTIONS, format_number, unit_suffix
 from analysis.verdict import ApprovalResult, Verdict
 
 
@@ -18,7 +18,7 @@ def _value(item: ItemResult) -> str:
     if item.value is None or item.value == "":
         return ""
     if isinstance(item.value, float):
-        number = f"{item.value:g}"
+        number = item.measure.figure(item.value) if item.measure else format_number(item.value, 4)
         return number + ("%" if item.unit == "%" else "")
     return str(item.value)
 
