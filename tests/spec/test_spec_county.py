@@ -284,6 +284,40 @@ def test_contradiction_message_shows_the_figure_as_written(tmp_path: Path) -> No
     assert "判定“达标”与值 94.99996% 不符（标准：不低于 95%）" in err
 
 
+def test_percent_typed_into_an_excel_cell_is_a_percent(tmp_path: Path) -> None:
+    # SPEC §3: "a percentage may be written 96.5%", and real Excel files are accepted as
+    # officials make them. Typing 97.2% into an Excel cell stores 0.972 with the number
+    # format "0.0%": it is 97.2%, not a bare 0.972 (0.972%, "是否以小数填报?").
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["类别", "编号", "值", "判定", "说明"])
+    for category, number, value, judgement, note in county_rows():
+        cell: object = value or None
+        if (category, number) == ("教育质量", "1"):
+            cell = 0.972
+        if (category, number) == ("政府保障", "13.2"):
+            cell = 0.964
+        if (category, number) == ("教育质量", "9.1"):
+            cell = 0.12  # a 校际差异率 formatted as 12%: 0.12
+        sheet.append([category, number, cell, judgement or None, note or None])
+        if isinstance(cell, float):
+            sheet.cell(sheet.max_row, 3).number_format = "0.0%"
+    path = tmp_path / "county.xlsx"
+    book.save(path)
+    schools = write(tmp_path / "schools.csv", schools_csv(BASE_SCHOOLS))
+    run = cli("verdict", "--schools", schools, "--county", path, "--approval", "0.9",
+              "--format", "json")  # fmt: skip
+    data = ok(run)
+    assert item(data, "quality", "1")["value"] == pytest.approx(97.2)
+    assert item(data, "government", "13.2")["value"] == pytest.approx(96.4)
+    assert item(data, "quality", "9.1")["value"] == pytest.approx(0.12)
+    assert data["certified"] is True
+    assert "是否以小数填报?" not in run.err
+
+
 def test_plain_row_stands_for_the_whole_item(tmp_path: Path) -> None:
     rows = county_rows(
         replace={
