@@ -201,7 +201,7 @@ def read_county(
         With every problem, by row and column.
     """
     standard = standard or load_standard()
-    frame = read_table(source, aliases=ALIASES, name=name)
+    frame = read_table(source, aliases=ALIASES, name=name, percent_cells=True)
     display = name or _display_name(source)
     frame, problems = without_total_row(frame)
     required = [key for key, _, needed in COLUMNS if needed]
