@@ -201,7 +201,7 @@ def read_county(
         With every problem, by row and column.
     """
     standard = standard or load_standard()
-    frame = read_table(source, aliases=ALIASES, name=name)
+    frame = read_table(source, aliases=ALIASES, name=name, percent_cells=True)
     display = name or _display_name(source)
     frame, problems = without_total_row(frame)
     required = [key for key, _, needed in COLUMNS if needed]
@@ -320,7 +320,7 @@ def _parse_row(
         if value is not None and judgement in (PASS, FAIL) and not top.open_sub:
             holds = measure.holds(value, standard.tolerance)
             if holds != (judgement == PASS):
-                shown = format_number(value, 4) + ("%" if measure.is_percent else "")
+                shown = measure.figure(value) + ("%" if measure.is_percent else "")
                 problems.append(
                     Problem(
                         row,

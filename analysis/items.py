@@ -18,7 +18,7 @@ from typing import Any
 from analysis.concerns import Concerns, concerns_of, not_applicable_problem
 from analysis.county import FAIL, NOT_APPLICABLE, PASS, CountyEntry, CountyFile
 from analysis.schools import School
-from analysis.standards import ItemSpec, Measure, Standard, format_number, unit_suffix
+from analysis.standards import ItemSpec, Measure, Standard, unit_suffix
 
 PASSED = "达标"
 FAILED = "不达标"
@@ -99,6 +99,7 @@ class ItemResult:
     not_applicable: NotApplicable | None = None
     concerns: Concerns | None = None
     accepted: tuple[AcceptedFailure, ...] = ()
+    measure: Measure | None = None  # the quantitative standard, to print 值 beside it
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -164,7 +165,7 @@ def _status(passed: bool | None, not_applicable: bool = False) -> str:
 
 
 def shown_value(value: float, measure: Measure) -> str:
-    return f"{format_number(value, 4)}{unit_suffix(measure.unit)}"
+    return f"{measure.figure(value)}{unit_suffix(measure.unit)}"
 
 
 def _not_applicable(
@@ -201,6 +202,7 @@ def assess_leaf(
         "source": spec.source,
         "standard": measure.describe() if measure else None,
         "unit": measure.unit if measure else "",
+        "measure": measure,
         "concerns": concerns_of(category, spec.id, schools) if schools is not None else None,
     }
     if entry is None or (entry.value_text is None and entry.judgement is None):
@@ -214,9 +216,7 @@ def assess_leaf(
         passed = all_pass([by_value, by_judgement])
         problems = []
         if by_value is False and entry.value is not None:
-            problems.append(
-                f"校际差异率 {format_number(entry.value, 4)}，标准为{measure.describe()}"
-            )
+            problems.append(f"校际差异率 {measure.figure(entry.value)}，标准为{measure.describe()}")
         if by_judgement is False:
             problems.append("学业水平未达到 III 级以上")
         if by_value is None:

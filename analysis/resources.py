@@ -49,8 +49,14 @@ class SpecialCase:
     @property
     def accepted_words(self) -> str:
         """ "按特殊情况认定（理由；张三 2024-05-20 认定）"."""
-        who = " ".join(x for x in (self.accepted_by, self.accepted_at) if x)
-        return f"{SPECIAL_NOTE}（{self.note}" + (f"；{who} 认定" if who else "") + "）"
+        return accepted_words(self.note, self.accepted_by, self.accepted_at)
+
+
+def accepted_words(note: str, accepted_by: str | None, accepted_at: str | None) -> str:
+    """An accepted 特殊情况 with its reason, who accepted it and when (SPEC §2.1: "never
+    silently"): "按特殊情况认定（理由；张三 2024-05-20 认定）"."""
+    who = " ".join(x for x in (accepted_by, accepted_at) if x)
+    return f"{SPECIAL_NOTE}（{note}" + (f"；{who} 认定" if who else "") + "）"
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,21 @@ class Measure:
     def is_percent(self) -> bool:
         return self.unit == "%"
 
+    def figure(self, value: float, tolerance: float = 1e-9) -> str:
+        """A 值 as printed beside this standard: thousands grouped, up to 4 decimals, and
+        more where 4 would print the target itself ("94.99996", never "95" against 不低于
+        95%), so that no printed figure contradicts the verdict (SPEC §2.1 display rule).
+        A value equal to the target within the floating-point ``tolerance`` prints as it.
+        """
+        text = format_number(value, 4)
+        if abs(value - self.target) <= tolerance * max(1.0, abs(self.target)):
+            return text
+        decimals = 4
+        while text == format_number(self.target, decimals) and decimals < 15:
+            decimals += 1
+            text = format_number(value, decimals)
+        return text
+
     def describe(self) -> str:
         """The standard in words: "不低于 95%", "低于 0.15"."""
         target = format_number(self.target)

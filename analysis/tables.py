@@ -27,6 +27,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -287,13 +288,16 @@ def read_table(
     aliases: Mapping[str, str] | None = None,
     name: str | None = None,
     limits: TableLimits | None = None,
+    percent_cells: bool = False,
 ) -> pd.DataFrame:
     """Read a CSV or XLSX table; every cell as text (missing when blank).
 
     Column names are stripped, normalised (NFKC: full-width letters and digits become
     ASCII) and mapped through ``aliases`` (e.g. Chinese header -> canonical key). The
     index holds spreadsheet row numbers (first data row = 2). Rows that are entirely
-    blank are dropped (Excel leaves them after deleting content).
+    blank are dropped (Excel leaves them after deleting content). With ``percent_cells``
+    an XLSX number shown as a percentage (typed "96.5%", stored 0.965 with the format
+    "0.0%") is read as the text "96.5%", as the official wrote it.
 
     Raises
     ------
@@ -309,7 +313,7 @@ def read_table(
     display = name or display
     refuse_unreadable(raw, display, limits)
     if raw.startswith(XLSX_MAGIC):
-        names, body = read_xlsx_rows(raw, display, limits)
+        names, body = read_xlsx_rows(raw, display, limits, percent_cells=percent_cells)
         frame = pd.DataFrame(body, columns=pd.Index(names), dtype=object)
     else:
         frame = _read_csv(raw, display)
@@ -524,9 +528,10 @@ def _ragged_rows(text: str, width: int) -> list[Problem]:
 
 
 def read_xlsx_rows(
-    raw: Raw, display: str, limits: TableLimits
+    raw: Raw, display: str, limits: TableLimits, *, percent_cells: bool = False
 ) -> tuple[list[str], list[list[str | None]]]:
-    """The header cells and the rows of an XLSX's data sheet, every cell as text or None."""
+    """The header cells and the rows of an XLSX's data sheet, every cell as text or None
+    (``percent_cells``: a number in a percentage format as "96.5%", see :func:`read_table`)."""
     from openpyxl import load_workbook
 
     try:
@@ -536,7 +541,7 @@ def read_xlsx_rows(
             [Problem(None, None, f"无法作为 XLSX 表格读取：{type(error).__name__}")], source=display
         ) from error
     try:
-        names, body = _xlsx_rows(book, display, limits)
+        names, body = _xlsx_rows(book, display, limits, percent_cells)
     except InputRefused:
         raise
     except Exception as error:  # the XML may break partway: refuse, naming how far it got
@@ -554,16 +559,19 @@ def read_xlsx_rows(
 
 
 def _xlsx_rows(
-    book: Any, display: str, limits: TableLimits
+    book: Any, display: str, limits: TableLimits, percent_cells: bool = False
 ) -> tuple[list[str], list[list[str | None]]]:
     sheet = next(
         (book[name] for name in book.sheetnames if name.strip().lower() in DATA_SHEET_NAMES),
         book.worksheets[0],
     )
-    rows = sheet.iter_rows(values_only=True)
+    rows = sheet.iter_rows(values_only=not percent_cells)
     header = next(rows, None)
     if header is None:
         raise InputRefused([Problem(None, None, "工作表是空的")], source=display)
+    if percent_cells:
+        rows = (tuple(_percent_cell(cell) for cell in row) for row in rows)
+        header = tuple(cell.value for cell in header)
     names = ["" if cell is None else str(cell) for cell in header]
     width = len(names)
     if width > limits.columns:
@@ -576,6 +584,20 @@ def _xlsx_rows(
         cells.extend([None] * (width - len(cells)))
         body.append(cells)
     return names, body
+
+
+def _percent_cell(cell: Any) -> object:
+    """A cell's value; a number in a percentage format as Excel shows it: 0.965 → "96.5%"."""
+    value = cell.value
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and "%" in str(getattr(cell, "number_format", "") or "")
+    ):
+        shifted = Decimal(repr(value)).scaleb(2).normalize()
+        return f"{shifted:f}%"
+    return value
 
 
 def _xlsx_cell(value: object) -> str | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from analysis.concerns import Concerns
 from analysis.display import certainty_words, format_percent
 from analysis.items import AspectResult, ItemResult
-from analysis.resources import SPECIAL_NOTE, display_figure
-from analysis.standards import SECTION_LABELS, SECTIONS, unit_suffix
+from analysis.resources import accepted_words, display_figure
+from analysis.standards import SECTION_LABELS, SECTIONS, format_number, unit_suffix
 from analysis.verdict import ApprovalResult, Verdict
 
 
@@ -18,7 +18,7 @@ def _value(item: ItemResult) -> str:
     if item.value is None or item.value == "":
         return ""
     if isinstance(item.value, float):
-        number = f"{item.value:g}"
+        number = item.measure.figure(item.value) if item.measure else format_number(item.value, 4)
         return number + ("%" if item.unit == "%" else "")
     return str(item.value)
 
@@ -34,7 +34,10 @@ def _aspect_lines(title: str, aspect: AspectResult) -> list[str]:
         note = f"  （{item.note}）" if item.note else ""
         lines.append(f"  {item.id:<5} {status:<4} {item.title}{extra}{note}")
         lines.extend(_concern_lines(item.concerns, "        "))
-        lines.extend(f"        {a.failure.text}（{SPECIAL_NOTE}：{a.note}）" for a in item.accepted)
+        lines.extend(
+            f"        {a.failure.text}（{accepted_words(a.note, a.accepted_by, a.accepted_at)}）"
+            for a in item.accepted
+        )
         for sub in item.sub:
             sub_value = _value(sub)
             sub_extra = f"  {sub_value}" if sub_value else ""

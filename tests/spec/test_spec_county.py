@@ -235,6 +235,89 @@ def test_bare_value_at_most_one_is_a_percent_with_a_warning(tmp_path: Path) -> N
     assert "是否以小数填报?" in run.err + "".join(data.get("warnings", []))
 
 
+def test_county_figure_never_prints_as_its_standard(tmp_path: Path) -> None:
+    # SPEC §2.1 display rule: "so that no printed figure contradicts the verdict" — a 值 of
+    # 94.99996% fails 不低于 95% and must not print as "95%" (4 decimals round it up);
+    # 5 decimals are needed to tell it from 95. Likewise 5999.99996 元 against 6000 元
+    # and a 校际差异率 of 0.1499996 (passes 低于 0.15; 7 decimals tell it from 0.15).
+    rows = county_rows(
+        replace={
+            ("政府保障", "13.2"): ("94.99996%", "", ""),
+            ("政府保障", "7"): ("5999.99996", "", ""),
+            ("教育质量", "9.1"): ("0.1499996", "达标", "数学"),
+        }
+    )
+    data = ok(run_verdict(tmp_path, county=rows))
+    expected = "政府保障第 13.2 项（初中就近划片入学比例）未达标：94.99996%，标准为不低于 95%"
+    assert expected in data["reasons"]
+    assert any("5,999.99996 元，标准为不低于 6,000 元" in r for r in data["reasons"])
+    table = run_verdict(tmp_path, county=rows, fmt="table").out
+    [line_13_2] = [line for line in table.splitlines() if line.split()[:1] == ["13.2"]]
+    [line_7] = [
+        line
+        for line in table.splitlines()
+        if line.split()[:3] == ["7", "不达标", "特殊教育学校生均公用经费"]
+    ]
+    [line_9_1] = [line for line in table.splitlines() if line.split()[:1] == ["9.1"]]
+    assert line_13_2.endswith("94.99996%")
+    assert line_7.split()[-1] == "5,999.99996"
+    assert "0.1499996" in line_9_1
+
+
+def test_county_figure_in_the_table_is_not_in_scientific_notation(tmp_path: Path) -> None:
+    # the table prints 值 as written (thousands grouped, as in the reasons), never
+    # "1.23457e+06"
+    rows = county_rows(replace={("政府保障", "7"): ("1,234,567.5", "", "")})
+    table = run_verdict(tmp_path, county=rows, fmt="table").out
+    [line] = [
+        line
+        for line in table.splitlines()
+        if line.split()[:3] == ["7", "达标", "特殊教育学校生均公用经费"]
+    ]
+    assert line.split()[-1] == "1,234,567.5"
+
+
+def test_contradiction_message_shows_the_figure_as_written(tmp_path: Path) -> None:
+    # 94.99996% with 达标 is refused; the message must not say "与值 95% 不符（标准：不低于 95%）"
+    rows = county_rows(replace={("政府保障", "13.2"): ("94.99996%", "达标", "")})
+    err = refused(run_verdict(tmp_path, county=rows))
+    assert "判定“达标”与值 94.99996% 不符（标准：不低于 95%）" in err
+
+
+def test_percent_typed_into_an_excel_cell_is_a_percent(tmp_path: Path) -> None:
+    # SPEC §3: "a percentage may be written 96.5%", and real Excel files are accepted as
+    # officials make them. Typing 97.2% into an Excel cell stores 0.972 with the number
+    # format "0.0%": it is 97.2%, not a bare 0.972 (0.972%, "是否以小数填报?").
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["类别", "编号", "值", "判定", "说明"])
+    for category, number, value, judgement, note in county_rows():
+        cell: object = value or None
+        if (category, number) == ("教育质量", "1"):
+            cell = 0.972
+        if (category, number) == ("政府保障", "13.2"):
+            cell = 0.964
+        if (category, number) == ("教育质量", "9.1"):
+            cell = 0.12  # a 校际差异率 formatted as 12%: 0.12
+        sheet.append([category, number, cell, judgement or None, note or None])
+        if isinstance(cell, float):
+            sheet.cell(sheet.max_row, 3).number_format = "0.0%"
+    path = tmp_path / "county.xlsx"
+    book.save(path)
+    schools = write(tmp_path / "schools.csv", schools_csv(BASE_SCHOOLS))
+    run = cli("verdict", "--schools", schools, "--county", path, "--approval", "0.9",
+              "--format", "json")  # fmt: skip
+    data = ok(run)
+    assert item(data, "quality", "1")["value"] == pytest.approx(97.2)
+    assert item(data, "government", "13.2")["value"] == pytest.approx(96.4)
+    assert item(data, "quality", "9.1")["value"] == pytest.approx(0.12)
+    assert data["certified"] is True
+    assert "是否以小数填报?" not in run.err
+
+
 def test_plain_row_stands_for_the_whole_item(tmp_path: Path) -> None:
     rows = county_rows(
         replace={

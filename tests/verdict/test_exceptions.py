@@ -63,6 +63,21 @@ def test_exception_turns_a_failing_school_into_a_passing_one(failing: dict[str, 
     assert "李明 2024-05-20 认定" in table
 
 
+def test_accepted_item_in_the_table_says_who_accepted_it_and_when(
+    failing: dict[str, Path],
+) -> None:
+    # SPEC §2.1 特殊情况: it applies to items 3–5 too, and "the verdict shows
+    # “按特殊情况认定” beside it, with who accepted it and when — never silently"
+    exceptions = failing["dir"] / "exceptions.csv"
+    exceptions.write_text(
+        HEADER + "N01,,政府保障3,,2015 年前建成，音乐室以多功能厅补足,王芳,2024-06-03,\n",
+        encoding="utf-8",
+    )
+    _, table, _ = verdict(failing, "--exceptions", str(exceptions), output="table")
+    [line] = [line for line in table.splitlines() if "2015 年前建成" in line]
+    assert "按特殊情况认定" in line and "王芳 2024-06-03" in line
+
+
 def test_bad_exceptions_file_is_refused_by_row_and_column(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(
