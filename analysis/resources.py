@@ -246,11 +246,12 @@ def display_figure(
     3 decimals; 4 where the 3-decimal figure equals the limit ("0.5004，大于 0.50";
     4.4996 ㎡ against 4.5, never "4.50 … 差 0.00"), and more in the rare case that 4 still
     would. A figure equal to its limit (within the floating-point ``tolerance`` the verdict
-    also forgives) prints as the limit. ``trim`` drops trailing zeros and groups thousands
+    also forgives) prints as the limit with 4 decimals ("0.4500"): its 3-decimal figure
+    equals the limit, and SPEC's rule gives 4 then. ``trim`` drops trailing zeros and groups thousands
     ("8.1", "2,400") for figures in sentences; the decimals needed are kept.
     """
     if abs(value - limit) <= tolerance * max(abs(limit), 1e-300):
-        text = f"{limit:,.3f}"
+        text = f"{limit:,.4f}"
     else:
         text = repr(value)
         for decimals in range(3, 16):

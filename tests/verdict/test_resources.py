@@ -78,7 +78,8 @@ def test_cv_with_mean_zero_is_null() -> None:
         (0.5004, 0.50, "0.5004"),  # 3 decimals would print the threshold
         (0.4996, 0.50, "0.4996"),
         (0.50004, 0.50, "0.50004"),  # and 4 would too
-        (0.45, 0.45, "0.450"),
+        (0.45, 0.45, "0.4500"),  # equal: its 3-decimal figure is the threshold, so 4
+        (0.45 + 1e-12, 0.45, "0.4500"),  # equal within the verdict's tolerance
         (0.4504, 0.45, "0.4504"),
     ],
 )
