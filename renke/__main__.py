@@ -1,3 +1,3 @@
-from renke.cli import main
+from renke.cli import run
 
-main()
+run()
