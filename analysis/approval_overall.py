@@ -143,7 +143,9 @@ def combine(table: Table, figures: GroupFigures, weights: Mapping[str, float]) -
     weighted = [(w[k], figures.kish[k]) for k in members if w[k] > 0]
     n_kish = 1.0 / sum(x * x / k for x, k in weighted)
     lonely = tuple(table.groups[k] for k in members if w[k] > 0 and figures.clusters[k] < 2)
-    n = int(table.sums.n[members].sum())
+    # n is the design's (R: nrow(design)): a group without an estimate (weights all 0)
+    # has no W_h but its respondents stay in n, as w_i = 0 respondents do (SPEC §4)
+    n = int(table.sums.n.sum())
     return Combination(p, variance, simple, n, n_kish, dict(weights), lonely)
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from analysis.county import CountyFile
 from analysis.display import format_level, format_percent
+from analysis.residence import counts_in_classes
 from analysis.responses import Responses
 from analysis.sampling import PARENTS, SamplePlan, band_range, plan_from_standard, plan_shares
 from analysis.standards import SamplingSettings
@@ -158,8 +159,11 @@ def _under(what: str, n: int, quota: int) -> str | None:
 def _quota_warnings(counts: SampleCounts, plan: SamplePlan) -> list[str]:
     found = [_under(g, counts.by_group.get(g, 0), q) for g, q in plan.groups.quotas.items()]
     # areas and grades only where they were recorded at all (a file without the column)
-    for area, quota in (plan.areas or {}).items() if counts.by_area else ():
-        found.append(_under(f"{area}（居住地）", counts.by_area.get(area, 0), quota))
+    if plan.areas and counts.by_area:
+        # in the split's classes: 城镇 counts 城区 + 镇区 (SPEC §2.5)
+        by_class = counts_in_classes(counts.by_area, tuple(plan.areas))
+        for area, quota in plan.areas.items():
+            found.append(_under(f"{area}（居住地）", by_class[area], quota))
     for group, bands in plan.grades.items():
         if group not in counts.by_grade:
             continue
@@ -264,14 +268,16 @@ CAP_ROWS: Final = {
     "政协委员": "政协委员数",
 }
 AREA_ROWS: Final = {"城区": "城区人口", "镇区": "镇区人口", "乡村": "乡村人口"}
+#: The split where only 城镇/乡村 is published (SPEC §2.5; 城镇 = 城区 + 镇区).
+URBAN_RURAL_ROWS: Final = {"城镇": "城镇人口", "乡村": "乡村人口"}
 
 
 def plan_for_county(
     settings: SamplingSettings, population: int | None, county: CountyFile | None = None
 ) -> SamplePlan | None:
     """The plan from 常住人口 (given, else the county file's 基本情况 row), with the
-    county file's area split (城区/镇区/乡村人口, when all three are given) and caps;
-    None without a population."""
+    county file's area split (城区/镇区/乡村人口 when all three are given, else
+    城镇/乡村人口 when both are) and caps; None without a population."""
     if population is None and county is not None:
         population = county.population
     if population is None:
@@ -280,9 +286,11 @@ def plan_for_county(
     areas: dict[str, int] | None = None
     if county is not None:
         caps = {g: n for g, row in CAP_ROWS.items() if (n := county.count(row)) is not None}
-        split = {a: county.count(row) for a, row in AREA_ROWS.items()}
-        if all(n is not None for n in split.values()):
-            areas = {a: int(n or 0) for a, n in split.items()}
+        for rows in (AREA_ROWS, URBAN_RURAL_ROWS):
+            split = {a: county.count(row) for a, row in rows.items()}
+            if all(n is not None for n in split.values()):
+                areas = {a: int(n or 0) for a, n in split.items()}
+                break
     return plan_from_standard(
         population, settings, area_populations=areas, group_populations=caps or None
     )

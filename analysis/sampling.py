@@ -29,7 +29,7 @@ from typing import Final
 
 from analysis.intervals import normal_quantile
 from analysis.standards import SamplingSettings
-from analysis.vocabulary import AREAS, GROUPS
+from analysis.vocabulary import AREAS, GROUPS, URBAN_RURAL
 
 #: 1.5‰ of the resident population (SPEC §2.5).
 DEFAULT_RATE: Final = Fraction(15, 10_000)
@@ -176,8 +176,9 @@ class SamplePlan:
         N = ceil(population × rate).
     groups : GroupQuotas
     areas : Mapping[str, int] or None
-        Quotas by 城区 / 镇区 / 乡村 (the statistics office's classes, :data:`AREAS`; a
-        城镇/乡村 split is handled by :mod:`analysis.residence`), when the split is given.
+        Quotas by 城区 / 镇区 / 乡村 (the statistics office's classes, :data:`AREAS`), or
+        by 城镇 / 乡村 (:data:`URBAN_RURAL`) when the split is given in those, when the
+        split is given.
     grades : Mapping[str, Mapping[str, int]]
         Grade-band quotas for 学生 and 家长.
     margins : Mapping[str, float or None]
@@ -219,7 +220,7 @@ def plan_sample(
     population : int
         常住人口.
     area_populations : Mapping[str, int], optional
-        常住人口 by 城区 / 镇区 / 乡村.
+        常住人口 by 城区 / 镇区 / 乡村, or by 城镇 / 乡村 where only that is published.
     group_populations : Mapping[str, int], optional
         Caps: how many people a group has (e.g. 校长 = the number of schools).
     rate : number
@@ -235,10 +236,14 @@ def plan_sample(
     )
     areas = None
     if area_populations is not None:
-        unknown = set(area_populations) - set(AREAS)
+        # the split's own classes: 城区/镇区/乡村, or 城镇/乡村 where only that is published
+        classes = AREAS if set(area_populations) <= set(AREAS) else URBAN_RURAL
+        unknown = set(area_populations) - set(classes)
         if unknown:
-            raise ValueError(f"unknown areas: {', '.join(sorted(unknown))} (use 城区/镇区/乡村)")
-        areas = largest_remainder(total, {area: area_populations.get(area, 0) for area in AREAS})
+            raise ValueError(
+                f"unknown areas: {', '.join(sorted(unknown))} (use 城区/镇区/乡村 or 城镇/乡村)"
+            )
+        areas = largest_remainder(total, {area: area_populations.get(area, 0) for area in classes})
     grades = {
         group: largest_remainder(groups.quotas[group], {band: 1 for band in names})
         for group, names in bands.items()

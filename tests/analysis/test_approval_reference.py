@@ -137,3 +137,78 @@ def test_group_p_values_match_r(name: str, method: str) -> None:
             level=float(scenario["level"]),
         )
         assert _close(actual, REFERENCE[name][group][f"p_{method}"]), (group, actual)
+
+
+# A group whose weights are all 0 (校长, in a school of its own) is treated as absent by
+# policy's weights, but its respondents stay in the design and in n (SPEC §4: "A
+# respondent with w_i = 0 stays in n"; the design is built on every valid respondent
+# with b_i > 0), so Korn–Graubard's n − 1 counts them, as R's nrow(design) does.
+ZERO_WEIGHT_GROUP = """group,school,weight,q1,q2
+家长,,1,比较满意,满意
+家长,S2,2,满意,满意
+家长,S3,1.5,比较满意,不满意
+家长,S4,1,满意,满意
+家长,S1,2,满意,不满意
+家长,,1.5,满意,比较满意
+家长,S3,1,满意,一般
+家长,S4,2,满意,一般
+家长,S1,1.5,不满意,满意
+家长,S2,1,满意,满意
+家长,,2,不满意,比较满意
+家长,S4,1.5,满意,比较满意
+家长,S1,1,满意,比较满意
+家长,S2,2,比较满意,比较满意
+学生,,1,满意,满意
+学生,S2,2,满意,不满意
+学生,S3,1,满意,比较满意
+学生,S1,2,满意,满意
+学生,,1,满意,满意
+学生,S3,2,不满意,比较满意
+学生,S1,1,比较满意,满意
+学生,S2,2,比较满意,满意
+学生,,1,满意,比较满意
+学生,S1,2,不满意,满意
+校长,S9,0,比较满意,满意
+校长,S9,0,比较满意,一般
+校长,S9,0,满意,不满意
+"""
+# R 4.2.2, survey 4.1.1, on the file above saved as zero_group.csv:
+#   options(survey.lonely.psu = "certainty")
+#   d <- read.csv("zero_group.csv", colClasses = "character", na.strings = character(0))
+#   sc <- c("满意" = 1, "比较满意" = 1, "一般" = 0, "不满意" = 0)
+#   s <- matrix(sc[as.matrix(d[, c("q1", "q2")])], nrow(d))
+#   d$a <- rowSums(s); d$b <- rowSums(!is.na(s)); d$w <- as.numeric(d$weight)
+#   d$cl <- ifelse(d$school == "", paste0("row:", seq_len(nrow(d))), d$school)
+#   d$st <- ifelse(d$school == "", d$group, "校")
+#   des <- svydesign(ids = ~cl, strata = ~st, nest = TRUE, weights = ~w, data = d)
+#   by <- svyby(~a, ~group, des, svyratio, denominator = ~b, covmat = TRUE)  # 校长 dropped
+#   W <- c("学生" = 1, "家长" = 2); W <- W[as.character(by$group)] / sum(W)
+#   con <- svycontrast(by, W); p <- coef(con); se <- SE(con)
+#   n <- nrow(des); df <- degf(des); alpha <- 0.05                      # 27, 7
+#   nstar <- p * (1 - p) / se^2 * (qt(alpha / 2, n - 1) / qt(alpha / 2, df))^2
+#   c(qbeta(alpha / 2, nstar * p, nstar * (1 - p) + 1),
+#     qbeta(1 - alpha / 2, nstar * p + 1, nstar * (1 - p)))
+#   pbeta(0.85, nstar * p, nstar * (1 - p) + 1)
+ZERO_WEIGHT_GROUP_R = {
+    "approval": 0.77460317460317452,
+    "se": 0.060887450756452438,
+    "df": 7,
+    "ci": (0.60381470883264976, 0.89718548787814245),
+    "p_value": 0.92590030158512215,
+}
+
+
+def test_policy_keeps_a_zero_weight_group_in_n_as_r_does() -> None:
+    report = analyze_responses(
+        ZERO_WEIGHT_GROUP.encode(),
+        overall="policy",
+        weights={"学生": 1.0, "家长": 2.0, "校长": 1.0},
+    )
+    overall, expected = report.overall, ZERO_WEIGHT_GROUP_R
+    assert report.groups["校长"].approval is None
+    assert overall.n == 27 and overall.df == expected["df"]
+    assert _close(overall.approval, expected["approval"])
+    assert _close(overall.se, expected["se"])
+    assert overall.ci is not None
+    assert _close(overall.ci[0], expected["ci"][0]) and _close(overall.ci[1], expected["ci"][1])
+    assert _close(report.p_value, expected["p_value"])

@@ -263,3 +263,41 @@ def test_a_group_of_one_cluster_nulls_the_policy_interval(tmp_path: Path) -> Non
     pooled = analyze_responses(path)
     assert pooled.overall.ci is not None and pooled.certainty is not None
     assert pooled.planned is not None and pooled.planned.ci is None
+
+
+def test_area_quotas_in_the_two_class_split() -> None:
+    # SPEC §2.5: the split is entered as 城镇/乡村 where only that is published; then the
+    # area quotas are 城镇/乡村, 城镇 = 城区 + 镇区, and an area under 80% is a warning.
+    # N = 150: 城镇 150 × 0.4 = 60, 乡村 90.
+    plan = plan_sample(100_000, area_populations={"城镇": 40_000, "乡村": 60_000})
+    assert plan.areas == {"城镇": 60, "乡村": 90}
+    counts = SampleCounts(
+        n_valid=150,
+        by_group={"家长": 80, **{g: 12 for g in GROUPS if g != "家长"}},
+        by_area={"城区": 20, "镇区": 27, "乡村": 103},
+    )
+    assert check_sample(counts, plan).warnings == (
+        "城镇（居住地）有效问卷 47 份，低于配额 60 份的 80%",
+    )
+
+
+def test_two_class_split_from_the_county_file(tmp_path: Path) -> None:
+    county = tmp_path / "county.csv"
+    county.write_text(
+        "类别,编号,值,判定,说明\n基本情况,常住人口,10000,,\n"
+        "基本情况,城镇人口,4000,,\n基本情况,乡村人口,6000,,\n",
+        encoding="utf-8",
+    )
+    # N = 15: 城镇 6, 乡村 9; 2 of the 15 live in 城区 or 镇区 (2 < 0.8 × 6)
+    rows = [(g, "乡村") for g, n in {"家长": 8, **ONE_EACH}.items() for _ in range(n)]
+    rows[0], rows[1] = ("家长", "城区"), ("家长", "镇区")
+    responses = tmp_path / "r.csv"
+    responses.write_text(
+        "group,area,q1\n" + "".join(f"{g},{a},满意\n" for g, a in rows), encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        analyze, [str(responses), "--county", str(county), "--format", "json"]
+    )
+    warnings = json.loads(result.output)["warnings"]
+    assert "城镇（居住地）有效问卷 2 份，低于配额 6 份的 80%" in warnings
+    assert not any(w.startswith("乡村（居住地）") for w in warnings)
