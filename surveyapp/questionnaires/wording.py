@@ -57,10 +57,14 @@ class WordingForm:
     @classmethod
     def of(cls, questionnaire: Questionnaire) -> WordingForm:
         """The stored wording, as the form shows it first."""
-        questions = questionnaire.questions
+        return cls.worded(questionnaire.title, questionnaire.intro, questionnaire.questions)
+
+    @classmethod
+    def worded(cls, title: str, intro: str, questions: list[dict[str, Any]]) -> WordingForm:
+        """A wording (title, intro, questions) as the form holds it."""
         return cls(
-            title=questionnaire.title,
-            intro=questionnaire.intro,
+            title=title,
+            intro=intro,
             texts={q["id"]: q["text"] for q in questions},
             hints={q["id"]: q.get("hint", "") for q in questions},
         )
@@ -115,13 +119,7 @@ def builtin_wording(
     the audit log's comparison) and as the questions to store, whole."""
     builtin = builtin_questionnaire(instrument, assessment.county.name)
     questions: list[dict[str, Any]] = builtin["questions"]
-    form = WordingForm(
-        title=builtin["title"],
-        intro=builtin["intro"],
-        texts={q["id"]: q["text"] for q in questions},
-        hints={q["id"]: q.get("hint", "") for q in questions},
-    )
-    return form, questions
+    return WordingForm.worded(builtin["title"], builtin["intro"], questions), questions
 
 
 def changes(questionnaire: Questionnaire, form: WordingForm) -> dict[str, tuple[str, str]]:
