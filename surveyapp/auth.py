@@ -107,6 +107,20 @@ def may_change_responses(user: User, assessment: Assessment, county_frozen: bool
     return user.role in {"admin", "agency", "evaluator"}
 
 
+def county_frozen(assessment: Assessment) -> bool:
+    """The assessment's 县级自评 verdict is frozen (the county role's responses end)."""
+    from surveyapp.verdicts.services import frozen_verdict
+
+    return assessment.stage == "county" and frozen_verdict(db.session(), assessment.id) is not None
+
+
+def require_see_responses(assessment: Assessment) -> None:
+    """403 unless the signed-in user may see the assessment's individual responses: its
+    responses pages and the responses export (SPEC §1, §3)."""
+    if not may_see_responses(g.user, assessment, county_frozen(assessment)):
+        abort(403, description="本阶段起，县级评估人员不能查看或修改单份答卷")
+
+
 def require_manage(assessment: Assessment | None, county: County | None = None) -> None:
     if not may_manage(g.user, assessment, county):
         abort(403, description="您的角色只能查看，不能修改评估设置、链接或收集状态")

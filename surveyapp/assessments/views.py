@@ -28,7 +28,14 @@ from surveyapp.accounts.services import AccountError
 from surveyapp.approval import live_approval, record_share_exception
 from surveyapp.assessments import services, setup
 from surveyapp.assessments.forms import SettingsForm, read_settings, settings_values
-from surveyapp.auth import login_required, may_manage, may_see, require_manage, require_see
+from surveyapp.auth import (
+    login_required,
+    may_manage,
+    may_see,
+    require_manage,
+    require_see,
+    require_see_responses,
+)
 from surveyapp.collect import services as collect_services
 from surveyapp.field import entry as field_entry
 from surveyapp.form_values import ascii_int
@@ -165,10 +172,12 @@ def link_qr(assessment_id: int, link_id: int, kind: str) -> Response:
 @blueprint.get("/a/<int:assessment_id>/export.<kind>")
 @login_required
 def export(assessment_id: int, kind: str) -> Response:
-    """The SPEC §3 responses table, streamed (CSV) or from a temporary file (XLSX)."""
+    """The SPEC §3 responses table, streamed (CSV) or from a temporary file (XLSX); its
+    rows are individual responses, read by those who may see them (SPEC §1)."""
     assessment = load_assessment(assessment_id)
     if kind not in {"csv", "xlsx"}:
         abort(404)
+    require_see_responses(assessment)
     headers = "zh" if request.args.get("headers") == "zh" else "en"
     timezone = current_app.config["RENKE_TIMEZONE"]
     filename = f"renke-{assessment.id}-responses.{kind}"

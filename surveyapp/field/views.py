@@ -21,7 +21,7 @@ from analysis.vocabulary import INSTRUMENTS
 from surveyapp import db
 from surveyapp.assessments.services import links_of
 from surveyapp.assessments.views import load_assessment
-from surveyapp.auth import login_required
+from surveyapp.auth import login_required, require_manage
 from surveyapp.collect import services as collect_services
 from surveyapp.collect.forms import AnswerForm, shown_questions
 from surveyapp.field import entry, images, interview, paper, services
@@ -105,8 +105,7 @@ def posters_zip(assessment_id: int) -> Response:
 @login_required
 def custom_link(assessment_id: int) -> ResponseReturnValue:
     assessment = load_assessment(assessment_id)
-    if g.user.role not in {"admin", "evaluator"}:
-        abort(403)
+    require_manage(assessment)  # SPEC §1 "links": the agency assigned too
     try:
         link = services.add_custom_link(
             db.session(),

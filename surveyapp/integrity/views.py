@@ -17,7 +17,12 @@ from flask.typing import ResponseReturnValue
 
 from surveyapp import db
 from surveyapp.assessments.views import load_assessment
-from surveyapp.auth import login_required, may_change_responses, may_see_responses
+from surveyapp.auth import (
+    county_frozen,
+    login_required,
+    may_change_responses,
+    require_see_responses,
+)
 from surveyapp.form_values import ascii_int
 from surveyapp.integrity import services
 from surveyapp.models import Assessment
@@ -26,13 +31,6 @@ from surveyapp.standards import standard_for
 blueprint = Blueprint("integrity", __name__)
 
 ACTIONS = {"confirm": "认定无效", "dismiss": "排除", "restore": "撤销处理"}
-
-
-def county_frozen(assessment: Assessment) -> bool:
-    """The assessment's 县级自评 verdict is frozen (the county role's responses end)."""
-    from surveyapp.verdicts.services import frozen_verdict
-
-    return assessment.stage == "county" and frozen_verdict(db.session(), assessment.id) is not None
 
 
 def may_review(assessment: Assessment) -> bool:
@@ -46,8 +44,7 @@ def load_for_responses(assessment_id: int) -> Assessment:
     From 州市复核 on, the county role can neither see nor change individual responses.
     """
     assessment = load_assessment(assessment_id)
-    if not may_see_responses(g.user, assessment, county_frozen(assessment)):
-        abort(403, description="本阶段起，县级评估人员不能查看或修改单份答卷")
+    require_see_responses(assessment)
     return assessment
 
 

@@ -91,6 +91,42 @@ def test_evaluator_makes_a_custom_link_on_the_links_page(
     assert "城关集市" in share and f"/s/{link.token}" in share
 
 
+# SPEC §1 "assessment set-up, links, collection": admin, the county and the agency
+# assigned make links; province and 州市 only read them.
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [("admin", True), ("evaluator", True), ("agency", True), ("province", False)],
+)
+def test_custom_links_by_role(
+    client: FlaskClient,
+    session: Session,
+    make_assessment: Callable[..., Assessment],
+    make_user: Callable[..., User],
+    login: Callable[[User], None],
+    role: str,
+    allowed: bool,
+) -> None:
+    from surveyapp.models import AgencyAssignment
+
+    assessment = make_assessment()
+    user = make_user("someone", role, county=assessment.county if role == "evaluator" else None)
+    if role == "agency":
+        session.add(AgencyAssignment(user_id=user.id, assessment_id=assessment.id))
+        session.flush()
+    login(user)
+    page = client.get(f"/a/{assessment.id}/links").get_data(as_text=True)
+    assert ("新建自定义链接" in page) == allowed
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    form = {"label": "城关集市", "instrument": "social", "group": "家长", "csrf_token": token}
+    made = client.post(f"/a/{assessment.id}/links/custom", data=form)
+    assert made.status_code == (302 if allowed else 403)
+    query = select(CollectionLink).where(CollectionLink.label == "城关集市")
+    assert len(session.scalars(query).all()) == (1 if allowed else 0)
+    if not allowed:
+        assert "只能查看" in made.get_data(as_text=True)
+
+
 def test_xlsx_download_streams_the_export_with_chinese_headers(
     client: FlaskClient,
     make_assessment: Callable[..., Assessment],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 PAGES = [
@@ -376,3 +378,45 @@ def test_deleting_a_draft_is_audited(client, login, world, make_assessment, sess
     assert session.scalars(select(Assessment).where(Assessment.id == draft_id)).first() is None
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "delete")).one()
     assert (entry.username, entry.target, entry.county_id) == ("own", "草稿评估", county_id)
+
+
+# The responses export is every individual response (SPEC §3), so it follows SPEC §1's
+# "individual responses" row: the county role reads it until 县级自评 is frozen, and from
+# 州市复核 on it reads it no more; everyone else in scope keeps reading it.
+RESPONSE_PAGES = ["/a/{id}/export.csv", "/a/{id}/export.xlsx", "/a/{id}/responses"]
+
+
+@pytest.mark.parametrize("page", RESPONSE_PAGES)
+@pytest.mark.parametrize("who", IN_SCOPE)
+def test_the_responses_export_from_prefecture_review_on(client, login, world, session, page, who):
+    assessment, _, users = world
+    assessment.stage = "prefecture"
+    session.flush()
+    login(users[who])
+    response = client.get(page.format(id=assessment.id))
+    response.close()
+    assert response.status_code == (403 if who == "own_evaluator" else 200), (page, who)
+
+
+@pytest.mark.parametrize("page", RESPONSE_PAGES + ["/a/{id}/integrity"])
+def test_the_county_role_sees_no_responses_once_its_verdict_is_frozen(
+    client, login, session, make_user, make_assessment, page
+):
+    from tests.service.test_imports_and_verdict import upload
+    from tests.service.test_verdict_freeze import closed_ago
+    from tests.verdict.county40 import schools_csv
+
+    assessment = closed_ago(session, make_assessment, timedelta(hours=3))
+    login(make_user("boss", role="evaluator", county=assessment.county))
+    url = page.format(id=assessment.id)
+    before = client.get(url)
+    before.close()
+    assert before.status_code == 200
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    upload(client, assessment, token, "schools", schools_csv())
+    frozen = client.post(f"/a/{assessment.id}/verdict/freeze", data={"csrf_token": token})
+    assert frozen.status_code == 302, frozen.get_data(as_text=True)
+    after = client.get(url)
+    after.close()
+    assert after.status_code == 403, url
