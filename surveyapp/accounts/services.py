@@ -20,6 +20,8 @@ GRANTS = {
     "province": ("prefecture", "evaluator", "agency"),
     "prefecture": ("evaluator",),
 }
+# The roles whose scope is one county (SPEC §1): the county evaluator, the interviewer.
+COUNTY_ROLES = frozenset({"evaluator", "interviewer"})
 # A generated password: no 0/O, 1/l/I, read aloud or typed from a screen without doubt.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -83,6 +85,8 @@ def _check_scope(role: str, county: County | None, prefecture: str | None) -> No
         raise AccountError(f"未知角色：{role}（可选：{'、'.join(ROLES)}）")
     if role == "evaluator" and county is None:
         raise AccountError("县级评估人员必须指定所属县（--county）")
+    if role == "interviewer" and county is None:
+        raise AccountError("调查员必须指定所属县（--county）")
     if role == "prefecture" and not prefecture:
         raise AccountError("州市人员必须指定所属州市（--prefecture）")
 
@@ -108,7 +112,7 @@ def add_user(
     user = User(
         username=username,
         role=role,
-        county=county if role == "evaluator" else None,
+        county=county if role in COUNTY_ROLES else None,
         prefecture=prefecture if role == "prefecture" else None,
     )
     if actor is not None and not may_manage_account(actor, user):
