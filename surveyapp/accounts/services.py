@@ -13,12 +13,13 @@ from surveyapp.db import utcnow
 from surveyapp.models import County, User
 from surveyapp.models.account import ROLES
 
-# The roles an account manager may give, by the manager's role (SPEC §1 "accounts";
-# interviewer joins with 代填).
+# The roles an account manager may give, by the manager's role (SPEC §1 "accounts": the
+# province those below it, the 州市 evaluators and interviewers, the county interviewers).
 GRANTS = {
-    "admin": ("admin", "province", "prefecture", "evaluator", "agency"),
-    "province": ("prefecture", "evaluator", "agency"),
-    "prefecture": ("evaluator",),
+    "admin": ("admin", "province", "prefecture", "evaluator", "agency", "interviewer"),
+    "province": ("prefecture", "evaluator", "agency", "interviewer"),
+    "prefecture": ("evaluator", "interviewer"),
+    "evaluator": ("interviewer",),
 }
 # The roles whose scope is one county (SPEC §1): the county evaluator, the interviewer.
 COUNTY_ROLES = frozenset({"evaluator", "interviewer"})
@@ -65,13 +66,25 @@ def generated_password() -> str:
 
 
 def may_manage_account(actor: User, user: User) -> bool:
-    """SPEC §1 "accounts": admin all; province those below it; 州市 its counties' evaluators."""
+    """SPEC §1 "accounts": admin all; province those below it; 州市 its counties'
+    evaluators and interviewers; a county its own interviewers."""
     if actor.role == "admin":
         return True
     if user.role not in GRANTS.get(actor.role, ()):
         return False
     if actor.role == "prefecture":
         return user.county is not None and user.county.prefecture == actor.prefecture
+    if actor.role == "evaluator":
+        return user.county is not None and user.county.id == actor.county_id
+    return True
+
+
+def county_in_scope(actor: User, county: County) -> bool:
+    """A county the manager may give accounts in (the add form's choices)."""
+    if actor.role == "prefecture":
+        return county.prefecture == actor.prefecture
+    if actor.role == "evaluator":
+        return county.id == actor.county_id
     return True
 
 
