@@ -190,8 +190,6 @@ def user_add(
         county = None
         if county_name:
             county = _one_county(session, county_name)
-        if role == "interviewer" and county is None:
-            raise click.ClickException("调查员必须指定所属县（--county）")
         try:
             add_user(session, name, password, role, county, prefecture=prefecture)
         except AccountError as error:

@@ -13,13 +13,16 @@ from surveyapp.db import utcnow
 from surveyapp.models import County, User
 from surveyapp.models.account import ROLES
 
-# The roles an account manager may give, by the manager's role (SPEC §1 "accounts";
-# interviewer joins with 代填).
+# The roles an account manager may give, by the manager's role (SPEC §1 "accounts": the
+# province those below it, the 州市 evaluators and interviewers, the county interviewers).
 GRANTS = {
-    "admin": ("admin", "province", "prefecture", "evaluator", "agency"),
-    "province": ("prefecture", "evaluator", "agency"),
-    "prefecture": ("evaluator",),
+    "admin": ("admin", "province", "prefecture", "evaluator", "agency", "interviewer"),
+    "province": ("prefecture", "evaluator", "agency", "interviewer"),
+    "prefecture": ("evaluator", "interviewer"),
+    "evaluator": ("interviewer",),
 }
+# The roles whose scope is one county (SPEC §1): the county evaluator, the interviewer.
+COUNTY_ROLES = frozenset({"evaluator", "interviewer"})
 # A generated password: no 0/O, 1/l/I, read aloud or typed from a screen without doubt.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -63,13 +66,25 @@ def generated_password() -> str:
 
 
 def may_manage_account(actor: User, user: User) -> bool:
-    """SPEC §1 "accounts": admin all; province those below it; 州市 its counties' evaluators."""
+    """SPEC §1 "accounts": admin all; province those below it; 州市 its counties'
+    evaluators and interviewers; a county its own interviewers."""
     if actor.role == "admin":
         return True
     if user.role not in GRANTS.get(actor.role, ()):
         return False
     if actor.role == "prefecture":
         return user.county is not None and user.county.prefecture == actor.prefecture
+    if actor.role == "evaluator":
+        return user.county is not None and user.county.id == actor.county_id
+    return True
+
+
+def county_in_scope(actor: User, county: County) -> bool:
+    """A county the manager may give accounts in (the add form's choices)."""
+    if actor.role == "prefecture":
+        return county.prefecture == actor.prefecture
+    if actor.role == "evaluator":
+        return county.id == actor.county_id
     return True
 
 
@@ -83,6 +98,8 @@ def _check_scope(role: str, county: County | None, prefecture: str | None) -> No
         raise AccountError(f"未知角色：{role}（可选：{'、'.join(ROLES)}）")
     if role == "evaluator" and county is None:
         raise AccountError("县级评估人员必须指定所属县（--county）")
+    if role == "interviewer" and county is None:
+        raise AccountError("调查员必须指定所属县（--county）")
     if role == "prefecture" and not prefecture:
         raise AccountError("州市人员必须指定所属州市（--prefecture）")
 
@@ -108,7 +125,7 @@ def add_user(
     user = User(
         username=username,
         role=role,
-        county=county if role == "evaluator" else None,
+        county=county if role in COUNTY_ROLES else None,
         prefecture=prefecture if role == "prefecture" else None,
     )
     if actor is not None and not may_manage_account(actor, user):

@@ -107,11 +107,7 @@ def _accounts_page(error: str | None = None, code: int = 200) -> ResponseReturnV
     if g.user.role not in services.GRANTS:
         abort(403, description="您的角色不能管理账号")
     session_db = db.session()
-    counties = [
-        c
-        for c in counties_of(session_db)
-        if g.user.role != "prefecture" or c.prefecture == g.user.prefecture
-    ]
+    counties = [c for c in counties_of(session_db) if services.county_in_scope(g.user, c)]
     page = render_template(
         "accounts/list.html",
         users=services.managed_users(session_db, g.user),

@@ -32,6 +32,7 @@ from surveyapp.auth import (
     login_required,
     may_manage,
     may_see,
+    may_upload,
     require_manage,
     require_see,
     require_see_responses,
@@ -119,6 +120,7 @@ def detail(assessment_id: int) -> str:
         late=collect_services.late_counts(tally),
         modes=field_entry.mode_summary(tally, standard_for(assessment.standard).sampling.min_cell),
         may_manage=may_manage(g.user, assessment),
+        may_record_exception=may_upload(g.user, assessment),
         agencies=agencies.assigned_agencies(session, assessment),
         agency_choices=(
             agencies.agency_accounts(session) if agencies.may_assign(g.user, assessment) else []
@@ -322,10 +324,11 @@ def change_state(assessment_id: int, action: str) -> ResponseReturnValue:
 @blueprint.post("/a/<int:assessment_id>/sample-exception")
 @login_required
 def record_sample_exception(assessment_id: int) -> ResponseReturnValue:
-    """An evaluator records an exception to the 家长 share of the sample check (SPEC §2.5)."""
+    """The stage's role records an exception to the 家长 share of the sample check (SPEC
+    §2.5; §1 "exceptions": as indicator files and 特殊情况)."""
     assessment = load_assessment(assessment_id)
-    if g.user.role not in {"admin", "evaluator"}:
-        abort(403)
+    if not may_upload(g.user, assessment):
+        abort(403, description="您的角色不能在本评估阶段记录例外")
     problems = record_share_exception(
         db.session(),
         assessment,

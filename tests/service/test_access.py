@@ -254,7 +254,17 @@ def test_responses_by_role_scope_and_stage(client, login, world, session, stage,
     ("page", "allowed"),
     [
         ("/counties", {"admin", "province"}),
-        ("/accounts", {"admin", "province", "own_prefecture", "other_prefecture"}),
+        (
+            "/accounts",
+            {
+                "admin",
+                "province",
+                "own_prefecture",
+                "other_prefecture",
+                "own_evaluator",  # its county's interviewers
+                "other_evaluator",
+            },
+        ),
         (
             "/audit",
             {
@@ -273,6 +283,78 @@ def test_service_pages_by_role(client, login, world, page, allowed, who):
     _, _, users = world
     login(users[who])
     assert client.get(page).status_code == (200 if who in allowed else 403), (page, who)
+
+
+# Interviewer accounts (SPEC §1 "accounts"): admin any; province in scope, below it;
+# 州市 in scope (evaluator, interviewer); the county its county's interviewers.
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        ("admin", True),
+        ("province", True),
+        ("own_prefecture", True),
+        ("other_prefecture", False),
+        ("own_evaluator", True),
+        ("other_evaluator", False),
+        ("own_agency", False),
+    ],
+)
+def test_who_adds_an_interviewer_of_the_county(client, login, world, session, who, allowed):
+    from sqlalchemy import select
+
+    from surveyapp.models import User
+
+    assessment, _, users = world
+    login(users[who])
+    page = client.get("/accounts")
+    if who == "own_agency":
+        assert page.status_code == 403
+    else:  # offered to every manager, for its own scope
+        assert '<option value="interviewer"' in page.get_data(as_text=True)
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    response = client.post(
+        "/accounts/add",
+        data={
+            "csrf_token": token,
+            "username": "volunteer",
+            "role": "interviewer",
+            "county": str(assessment.county_id),
+            "password": "a long enough pass",
+        },
+    )
+    expected = 302 if allowed else 403 if who == "own_agency" else 422
+    assert response.status_code == expected, who
+    session.expire_all()
+    added = session.scalars(select(User).where(User.username == "volunteer")).one_or_none()
+    assert (added is not None) == allowed
+    if added is not None:
+        assert (added.role, added.county_id) == ("interviewer", assessment.county_id)
+
+
+def test_a_county_manages_its_own_interviewers_only(client, login, world, session, make_user):
+    assessment, _, users = world
+    own = make_user("own-iv", role="interviewer", county=assessment.county)
+    other = make_user("other-iv", role="interviewer", county=users["other_evaluator"].county)
+    login(users["own_evaluator"])
+    listed = client.get("/accounts").get_data(as_text=True)
+    assert "own-iv" in listed and "other-iv" not in listed and ">own<" not in listed
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    for user, code in [(own, 302), (other, 403), (users["other_evaluator"], 403)]:
+        reply = client.post(f"/accounts/{user.id}/disable", data={"csrf_token": token})
+        assert reply.status_code == code, user.username
+    added = client.post(
+        "/accounts/add",
+        data={
+            "csrf_token": token,
+            "username": "another",
+            "role": "evaluator",
+            "county": str(assessment.county_id),
+            "password": "a long enough pass",
+        },
+    )
+    assert added.status_code == 422 and "您的角色不能添加这种账号" in added.get_data(as_text=True)
 
 
 # Commissioning a 第三方机构 (SPEC §1): admin and province assign and withdraw; audited.

@@ -275,6 +275,20 @@ def test_renke_user_list_disable_enable(renke):
     assert [row["after"] for row in logged][:2] == ['{"状态": "启用"}', '{"状态": "停用"}']
 
 
+def test_renke_user_add_keeps_an_interviewers_county(renke):
+    # docs/field.md: `renke user add NAME --role interviewer --county 砚山县`; the county is
+    # the interviewer's scope (SPEC §1 "its county's links").
+    assert renke("county", "add", "丘北县", "--prefecture", "文山州").exit_code == 0
+    added = renke(
+        "user", "add", "iv", "--role", "interviewer", "--county", "丘北县", "--password", PASSWORD
+    )
+    assert added.exit_code == 0, added.output
+    listed = json.loads(renke("user", "list", "--format", "json").output)
+    assert [(row["username"], row["county"]) for row in listed] == [("iv", "丘北县")]
+    no_county = renke("user", "add", "iv2", "--role", "interviewer", "--password", PASSWORD)
+    assert no_county.exit_code != 0 and "调查员必须指定所属县" in no_county.output
+
+
 # ------------------------------------------------------------------ audit
 
 

@@ -3,6 +3,9 @@ check and makes it pass, with reason, document, who and when."""
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import select
+
 from tests.service.test_imports_and_verdict import answer_many
 
 
@@ -65,3 +68,44 @@ def test_only_evaluators_record_exceptions(client, login, make_user, make_assess
         data={"csrf_token": token, "reason": "理由", "document": "文件"},
     )
     assert reply.status_code == 403
+
+
+# SPEC §1 "indicator files, 特殊情况, exceptions": the role whose stage the assessment is
+# (county at 县级自评, 州市 at 州市复核, province at 省级评估), and the admin.
+@pytest.mark.parametrize(
+    ("stage", "role", "allowed"),
+    [
+        ("county", "evaluator", True),
+        ("county", "admin", True),
+        ("county", "prefecture", False),
+        ("prefecture", "evaluator", False),
+        ("prefecture", "prefecture", True),
+        ("province", "evaluator", False),
+        ("province", "province", True),
+    ],
+)
+def test_the_stage_role_records_the_exception(
+    app, client, login, session, make_user, make_assessment, make_link, stage, role, allowed
+):
+    from surveyapp.models import SampleException
+
+    assessment = make_assessment(min_duration_s=0, stage=stage)
+    answer_many(app, assessment, make_link, 6)  # 其他群众 only: 家长 0%
+    user = make_user("boss", role=role, county=assessment.county if role == "evaluator" else None)
+    if role == "prefecture":
+        user.prefecture = assessment.county.prefecture
+        session.flush()
+    login(user)
+    page = client.get(f"/a/{assessment.id}").get_data(as_text=True)
+    assert ("记录家长占比的例外" in page) == allowed
+    with client.session_transaction() as state:
+        token = state["csrf"]
+    reply = client.post(
+        f"/a/{assessment.id}/sample-exception",
+        data={"csrf_token": token, "reason": "理由", "document": "文件"},
+    )
+    assert reply.status_code == (302 if allowed else 403), (stage, role)
+    recorded = session.scalars(
+        select(SampleException).where(SampleException.assessment_id == assessment.id)
+    ).all()
+    assert len(recorded) == (1 if allowed else 0)
